@@ -121,5 +121,6 @@ def _convert(value: Any, default: Any, name: str) -> Any:
             return type(default)(json.loads(value) if value.strip().startswith("[") else
                                  [type(default[0])(v) if default else v for v in value.split(",")])
     except (ValueError, TypeError):
-        raise AnalyzerError(f"Setting '{name}' must be a {type(default).__name__}, got '{value}'.") from None
+        kind = {bool: "true or false", int: "a whole number", float: "a number"}.get(type(default), type(default).__name__)
+        raise AnalyzerError(f"Setting '{name}' must be {kind}, got '{value}'.") from None
     return value

@@ -18,6 +18,7 @@ from workbench.schema import DEFAULT_MAX_FIELD_CHARS, LABEL_TIE, content_hash, t
 ID_FIELDS = ("id", "pair_id")
 COMMON_FIELDS = (*ID_FIELDS, "source", "split")
 SNIFF_ROWS = 20
+SNIFF_MIN_SHARE = 0.5
 CHUNK_ROWS = 50_000
 
 
@@ -110,7 +111,9 @@ class PairReader:
                 break
         if not sample:
             raise FormatError(f"'{self.source.label}' has no readable rows.")
-        matches = [a for a in adapters.values() if a.sniff(sample)]
+        # Each adapter votes row by row, so a few malformed rows among the first ones do not hide the format.
+        shares = {a.name: sum(a.sniff([row]) for row in sample) / len(sample) for a in adapters.values()}
+        matches = [a for a in adapters.values() if shares[a.name] >= SNIFF_MIN_SHARE]
         if not matches:
             raise FormatError(
                 f"Could not detect the format of '{self.source.label}': the first row has columns {list(sample[0])[:12]}; "
@@ -154,10 +157,9 @@ class PairReader:
             if len(pair[text_field]) > limit:
                 raise RowError(f"is {len(pair[text_field]):,} characters, over the limit of {limit:,} (--max-field-chars)", text_field)
         # Empty values carry nothing but their key, and columnar files pad missing keys with them.
-        metadata = {k: v for k, v in row.items()
-                    if k not in self.adapter.consumed_fields and k not in COMMON_FIELDS and v is not None and v != ""}
+        metadata = {k: v for k, v in row.items() if k not in self.adapter.consumed_fields and k not in COMMON_FIELDS}
         metadata.update(pair["metadata"])
-        pair["metadata"] = metadata
+        pair["metadata"] = {k: v for k, v in metadata.items() if v is not None and v != ""}
         pair["source"] = pair["source"] or _text_or_none(row.get("source")) or self.default_source
         pair["split"] = pair["split"] or _text_or_none(row.get("split")) or record.context.get("split")
         pair["pair_id"] = self._assign_id(pair, row, record.location)

@@ -5,8 +5,9 @@
  "comparisons": [{"id", "prompt", "response_a": {"text", "model"}, "response_b": {...},
                   "annotations": {annotator_id: {"pref": "a" | "b" | null, "no_pref_reason": ...}},
                   "metadata": {...}}]}
-The default annotator's preference is the pair's label; every annotator's annotations are kept in the
-pair's metadata under 'annotations' so that an export writes them all back.
+The default annotator's preference is the pair's label; the other annotators' annotations are kept in
+the pair's metadata under 'annotations' so that an export writes them all back. Comparison metadata
+'source', 'split' and the '*_messages' conversations written by our export become the pair's own fields.
 """
 from __future__ import annotations
 
@@ -21,6 +22,14 @@ from workbench.schema import LABEL_TIE, new_pair
 FORMAT_VERSION = "2.0"
 REFERENCE_ANNOTATOR_DESCRIPTION = "Reference preference label of the dataset (exported by Preference Workbench)"
 _PREF = {"a": "a", "text_a": "a", "b": "b", "text_b": "b"}
+# Comparison metadata flag for pairs whose input never recorded which side was shown as A.
+POSITION_UNKNOWN_KEY = "position_unrecorded"
+
+
+def _reference_annotation(pair: dict, no_pref_reason: str) -> dict:
+    if pair["label"] == LABEL_TIE:
+        return {"pref": None, "no_pref_reason": no_pref_reason}
+    return {"pref": "b" if pair["chosen_position"] == "b" else "a"}
 
 
 def annotator_id(description: str) -> str:
@@ -85,10 +94,25 @@ class AnnotatedPairsAdapter(FormatAdapter):
             chosen, rejected, position = text_b, text_a, "b"
         else:
             chosen, rejected, position = text_a, text_b, None if winner == "tie" else "a"
-        metadata = {"model_a": model_a, "model_b": model_b, "annotations": annotations}
-        metadata.update(row.get("metadata") or {})
+        metadata = dict(row.get("metadata") or {})
+        if metadata.pop(POSITION_UNKNOWN_KEY, False):
+            position = None  # written by us for data whose A/B positions were never recorded
+        source, split = metadata.pop("source", None), metadata.pop("split", None)
+        prompt_messages = metadata.pop("prompt_messages", None)
+        messages_a, messages_b = metadata.pop("response_a_messages", None), metadata.pop("response_b_messages", None)
+        if winner == "b":
+            messages_a, messages_b = messages_b, messages_a
+        metadata.update({"model_a": model_a, "model_b": model_b})
+        others = {key: value for key, value in annotations.items() if key != default}
+        if others:
+            metadata["annotations"] = others
+        reason = annotations[default].get("no_pref_reason")
+        if winner == "tie" and reason not in (None, "both"):
+            metadata["no_pref_reason"] = reason
         pair = new_pair(prompt=prompt or "", chosen=chosen, rejected=rejected, chosen_position=position,
-                        label=LABEL_TIE if winner == "tie" else "preferred", metadata=metadata)
+                        label=LABEL_TIE if winner == "tie" else "preferred", metadata=metadata,
+                        source=source, split=split, prompt_messages=prompt_messages,
+                        chosen_messages=messages_a, rejected_messages=messages_b)
         if row.get("id") is not None:
             pair["pair_id"] = str(row["id"])
         return pair
@@ -110,14 +134,21 @@ class AnnotatedPairsAdapter(FormatAdapter):
         for pair in pairs:
             extra = dict(pair.get("metadata") or {})
             model_a, model_b = extra.pop("model_a", None), extra.pop("model_b", None)
-            annotations = dict(extra.pop("annotations", None) or {})
+            annotations = {default: _reference_annotation(pair, extra.pop("no_pref_reason", "both"))}
+            annotations.update(extra.pop("annotations", None) or {})
             b_won = pair["chosen_position"] == "b"
             text_a, text_b = (pair["rejected"], pair["chosen"]) if b_won else (pair["chosen"], pair["rejected"])
-            if pair["label"] == LABEL_TIE:
-                reference = {"pref": None, "no_pref_reason": "both"}
-            else:
-                reference = {"pref": "b" if b_won else "a"}
-            annotations.setdefault(default, reference)
+            if pair["chosen_position"] is None and pair["label"] != LABEL_TIE:
+                extra[POSITION_UNKNOWN_KEY] = True
+            messages_a, messages_b = pair.get("chosen_messages"), pair.get("rejected_messages")
+            if b_won:
+                messages_a, messages_b = messages_b, messages_a
+            # Conversations ride along in the comparison metadata, so nothing is lost on the way back.
+            for key, value in (("source", pair.get("source")), ("split", pair.get("split")),
+                               ("prompt_messages", pair.get("prompt_messages")),
+                               ("response_a_messages", messages_a), ("response_b_messages", messages_b)):
+                if value is not None:
+                    extra[key] = value
             for key in extra:
                 metadata_keys[key] = None
             comparisons.append({
