@@ -1,5 +1,11 @@
 from __future__ import annotations
 
+import os
+
+# Never wait on the Hugging Face hub in tests: everything they load is local.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
 import json
 from pathlib import Path
 
