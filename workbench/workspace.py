@@ -38,7 +38,11 @@ _SCHEMA = [
         finished_at TIMESTAMP, n_pairs BIGINT, summary JSON, columns JSON, error VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS tags (
         pair_id VARCHAR PRIMARY KEY, tag VARCHAR, note VARCHAR, updated_at TIMESTAMP)""",
+    "CREATE TABLE IF NOT EXISTS workspace_meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
 ]
+_FINGERPRINT_SQL = (
+    "SELECT md5(coalesce(string_agg(pair_id || ':' || md5(prompt || chosen || rejected || label), ',' ORDER BY pair_id), ''))"
+    " FROM pairs")
 
 
 @dataclass
@@ -128,11 +132,17 @@ class WorkspaceStore:
         return int(self.scalar("SELECT count(*) FROM pairs"))
 
     def fingerprint(self) -> str:
-        """Identifies the pairs in the workspace: a hash over every pair id and its content hash."""
-        value = self.scalar(
-            "SELECT md5(coalesce(string_agg(pair_id || ':' || md5(prompt || chosen || rejected || label), ',' ORDER BY pair_id), ''))"
-            " FROM pairs")
-        return str(value)[:16]
+        """Identifies the pairs in the workspace: a hash over every pair id and its content.
+
+        Computed when a load commits (pairs change only then) and read back afterwards.
+        """
+        stored = self.scalar("SELECT value FROM workspace_meta WHERE key = 'fingerprint'")
+        return stored if stored is not None else str(self.scalar(_FINGERPRINT_SQL))[:16]
+
+    @staticmethod
+    def _store_fingerprint(con) -> None:
+        value = str(con.execute(_FINGERPRINT_SQL).fetchall()[0][0])[:16]
+        con.execute("INSERT OR REPLACE INTO workspace_meta VALUES ('fingerprint', ?)", [value])
 
     def datasets(self) -> pd.DataFrame:
         return self.sql_df("SELECT * FROM datasets ORDER BY dataset_id")
@@ -184,6 +194,7 @@ class WorkspaceStore:
                                  "max_field_chars": options.max_field_chars}),
                      json.dumps(stats), json.dumps(reader.dataset_info, default=str)],
                 )
+                self._store_fingerprint(con)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
