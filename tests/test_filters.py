@@ -40,6 +40,9 @@ def ids(store, *filters, where=None):
     (Filter("source", "not in", ["alpha"]), lambda f: ~f.source.isin(["alpha"])),
     (Filter("prompt", "contains", "CATS"), lambda f: f.prompt.str.contains("cats")),
     (Filter("prompt", "not contains", "cats"), lambda f: ~f.prompt.str.contains("cats")),
+    (Filter("prompt", "contains", "_"), lambda f: f.prompt.str.contains("_", regex=False)),      # LIKE wildcards are literal
+    (Filter("prompt", "contains", "1%"), lambda f: f.prompt.str.contains("1%", regex=False)),
+    (Filter("prompt", "contains", "n 1"), lambda f: f.prompt.str.contains("n 1", regex=False)),
     (Filter("prompt", "regex", r"question [12]\d "), lambda f: f.prompt.str.contains(r"question [12]\d ")),
     (Filter("basic.length_delta_words", ">", 2), lambda f: f.delta > 2),
     (Filter("basic.length_delta_words", "<=", -1), lambda f: f.delta <= -1),
@@ -71,6 +74,16 @@ def test_filters_compose_across_pairs_results_and_tags(loaded):
     assert ids(store, where="tag = 'drop' AND basic.length_delta_words >= 0 AND source = 'alpha'") == got
     # the WHERE box and structured filters are ANDed
     assert ids(store, Filter("split", "=", "test"), where="source = 'alpha'") == set(frame[(frame.split == "test") & (frame.source == "alpha")].id)
+
+
+def test_page_and_count_agree_with_separate_queries(loaded):
+    store, frame = loaded
+    spec = FilterSpec([Filter("source", "in", ["alpha", "beta"])])
+    for offset in (0, 10, 26, 40):
+        page, total = query.page_and_count(store, spec, columns=["pair_id", "prompt"], limit=7, offset=offset)
+        assert total == query.count(store, spec) == int(frame.source.isin(["alpha", "beta"]).sum())
+        expected = frame[frame.source.isin(["alpha", "beta"])].id.tolist()[offset:offset + 7]
+        assert page["pair_id"].tolist() == expected
 
 
 def test_page_sorting_and_offsets(loaded):

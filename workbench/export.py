@@ -21,7 +21,7 @@ from workbench.filters import FilterSpec
 from workbench.formats import get_adapter
 from workbench.formats.annotated_pairs import AnnotatedPairsAdapter
 from workbench.formats.containers import container_of, write_document, write_rows
-from workbench.schema import JSON_COLUMNS, LABEL_TIE, PAIR_COLUMN_NAMES
+from workbench.schema import JSON_COLUMNS, LABEL_TIE, PAIR_COLUMN_NAMES, restore_original
 from workbench.workspace import WorkspaceStore
 
 EXPORT_FORMATS = ("original", "trl", "annotated-pairs")
@@ -45,6 +45,7 @@ def _pairs_as_dicts(frame: pd.DataFrame) -> list[dict]:
         for name in JSON_COLUMNS:
             value = record.get(name)
             record[name] = json.loads(value) if isinstance(value, str) else None
+        record["original"] = restore_original(record["original"], record)
         for name, value in list(record.items()):
             if isinstance(value, float) and math.isnan(value):
                 record[name] = None

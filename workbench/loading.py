@@ -13,7 +13,7 @@ from workbench.errors import FormatError, RowError
 from workbench.formats import get_adapter, registry
 from workbench.formats.base import FormatAdapter
 from workbench.formats.containers import Record, Source, open_source
-from workbench.schema import DEFAULT_MAX_FIELD_CHARS, LABEL_TIE, content_hash, to_json
+from workbench.schema import DEFAULT_MAX_FIELD_CHARS, LABEL_TIE, compact_original, content_hash, to_json
 
 ID_FIELDS = ("id", "pair_id")
 COMMON_FIELDS = (*ID_FIELDS, "source", "split")
@@ -29,6 +29,7 @@ class LoadOptions:
     on_error: str = "fail"  # "fail" | "skip"
     max_field_chars: int = DEFAULT_MAX_FIELD_CHARS
     source: str | None = None  # default source when rows have none (else the file name)
+    columnar: bool = True  # let DuckDB load flat TRL Parquet files (same result, much faster)
 
     def __post_init__(self) -> None:
         if self.on_error not in ("fail", "skip"):
@@ -69,7 +70,10 @@ class PairReader:
         self.inverse_map = {file_col: canonical for canonical, file_col in self.options.column_map.items()}
         self.adapter: FormatAdapter = self._choose_adapter()
         self.dataset_info = self.adapter.document_info(self.source.document) if self.source.document is not None else {}
-        self.default_source = self.options.source or _stem(self.source.label)
+        self.default_source = self.options.source or default_source_name(self.source.label)
+        self.label = self.source.label
+        self.adapter_name = self.adapter.name
+        self.container = self.source.container
         self.stats = LoadStats()
         self.rejected: list[Rejected] = []
         self._seen_ids: dict[str, str] = {}
@@ -165,7 +169,7 @@ class PairReader:
         pair["pair_id"] = self._assign_id(pair, row, record.location)
         pair["row_index"] = row_index
         pair["location"] = record.location
-        pair["original"] = record.row
+        pair["original"] = compact_original(record.row, pair)
         self._count(pair)
         return pair
 
@@ -184,7 +188,10 @@ class PairReader:
         self._hash_counts[digest] = occurrences
         if occurrences > 1:
             self.stats.duplicate_content += 1
-            return f"{digest}-{occurrences}"
+            digest = f"{digest}-{occurrences}"
+        if digest in self._seen_ids:
+            raise RowError(f"content id '{digest}' equals the id of the row at {self._seen_ids[digest]}", "id")
+        self._seen_ids[digest] = location
         return digest
 
     def _count(self, pair: dict) -> None:
@@ -214,8 +221,9 @@ def to_columns(chunk: list[dict]) -> dict[str, list]:
     return columns
 
 
-def _stem(label: str) -> str:
-    name = label
+def default_source_name(path_or_label: str) -> str:
+    """The file name without its extensions: the source of rows that name none."""
+    name = Path(path_or_label.rstrip("/")).name
     for suffix in (".gz", ".jsonl", ".json", ".csv", ".parquet", ".ndjson"):
         if name.lower().endswith(suffix):
             name = name[: -len(suffix)]

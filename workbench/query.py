@@ -59,12 +59,32 @@ def _order_sql(store: WorkspaceStore, order_by: str | None, descending: bool) ->
 def page(store: WorkspaceStore, spec: FilterSpec | None = None, *, columns: list[str] | None = None,
          order_by: str | None = None, descending: bool = False, limit: int = 50, offset: int = 0) -> pd.DataFrame:
     """One page of the filtered pairs with the chosen columns (all view columns when None)."""
+    return page_and_count(store, spec, columns=columns, order_by=order_by, descending=descending, limit=limit,
+                          offset=offset, with_count=False)[0]
+
+
+def page_and_count(store: WorkspaceStore, spec: FilterSpec | None = None, *, columns: list[str] | None = None,
+                   order_by: str | None = None, descending: bool = False, limit: int = 50, offset: int = 0,
+                   with_count: bool = True) -> tuple[pd.DataFrame, int | None]:
+    """A page and the number of matching pairs, scanning the filtered data once.
+
+    First the row ids of the page (and the total, as a window count) come from a query that reads
+    only the filter and sort columns; then the page's own columns are fetched for those rows alone,
+    so long texts are read for the page and never for the whole table.
+    """
     if limit < 0 or offset < 0:
         raise WorkbenchError("Page limit and offset must be >= 0.")
     condition, params = where_sql(store, spec)
-    sql = (f"SELECT {store.select_list(columns)} FROM {store.view_sql()} WHERE {condition} "
-           f"ORDER BY {_order_sql(store, order_by, descending)} LIMIT {int(limit)} OFFSET {int(offset)}")
-    return _run(store, sql, params)
+    view, order = store.view_sql(), _order_sql(store, order_by, descending)
+    total_sql = ", count(*) OVER () AS total" if with_count else ""
+    located = _run(store, f"SELECT pairs.rowid AS row_id{total_sql} FROM {view} WHERE {condition} "
+                          f"ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}", params)
+    total = None
+    if with_count:
+        total = int(located["total"].iloc[0]) if len(located) else (count(store, spec) if offset else 0)
+    row_ids = ", ".join(str(int(row_id)) for row_id in located["row_id"]) or "NULL"
+    frame = _run(store, f"SELECT {store.select_list(columns)} FROM {view} WHERE pairs.rowid IN ({row_ids}) ORDER BY {order}", [])
+    return frame, total
 
 
 def fetch(store: WorkspaceStore, spec: FilterSpec | None = None, *, columns: list[str] | None = None,

@@ -32,7 +32,7 @@ PAIR_COLUMNS: dict[str, tuple[str, str]] = {
     "chosen_messages": ("JSON", "The chosen response as chat messages, when conversational."),
     "rejected_messages": ("JSON", "The rejected response as chat messages, when conversational."),
     "metadata": ("JSON", "Every other column of the input row (models, annotators, scores...)."),
-    "original": ("JSON", "The input row exactly as read, for exports in the input's own format."),
+    "original": ("JSON", "The input row as read (texts equal to the pair's own are stored once), for exports in the input's own format."),
 }
 PAIR_COLUMN_NAMES = tuple(PAIR_COLUMNS)
 TEXT_COLUMNS = ("prompt", "chosen", "rejected")
@@ -42,12 +42,39 @@ DEFAULT_MAX_FIELD_CHARS = 1_000_000
 
 
 def content_hash(prompt: str, chosen: str, rejected: str, label: str) -> str:
-    """16 hex chars identifying a pair by its content (used when the file has no id)."""
-    digest = hashlib.blake2b(digest_size=8)
-    for part in (prompt, chosen, rejected, label):
-        digest.update(part.encode("utf-8", "surrogatepass"))
-        digest.update(b"\x1f")
-    return digest.hexdigest()
+    """16 hex chars identifying a pair by its content (used when the file has no id).
+
+    md5 over the four fields, each followed by the unit separator, so that DuckDB computes the same id
+    in the vectorized load path.
+    """
+    text = "".join(part + "\x1f" for part in (prompt, chosen, rejected, label))
+    return hashlib.md5(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+# In a stored original row, a text field equal to the pair's own field is kept once, in the pair column,
+# and the original holds this placeholder in its place (same key, same position).
+PAIR_FIELD_PLACEHOLDER = "$pair_field"
+
+
+def compact_original(row: dict, pair: dict) -> dict:
+    """The original row with prompt/chosen/rejected values that equal the pair's replaced by placeholders."""
+    compact = None
+    for name in TEXT_COLUMNS:
+        value = row.get(name)
+        if isinstance(value, str) and value == pair[name]:
+            if compact is None:
+                compact = dict(row)
+            compact[name] = {PAIR_FIELD_PLACEHOLDER: name}
+    return row if compact is None else compact
+
+
+def restore_original(original: dict | None, pair: dict) -> dict | None:
+    """The original row exactly as read, placeholders filled from the pair's fields."""
+    if original is None:
+        return None
+    return {key: pair[value[PAIR_FIELD_PLACEHOLDER]]
+            if isinstance(value, dict) and len(value) == 1 and PAIR_FIELD_PLACEHOLDER in value else value
+            for key, value in original.items()}
 
 
 def to_json(value: Any) -> str | None:

@@ -19,7 +19,8 @@ import duckdb
 import pandas as pd
 
 from workbench.errors import WorkbenchError
-from workbench.loading import LoadOptions, LoadStats, PairReader, file_fingerprint, to_columns
+from workbench import columnar_load
+from workbench.loading import LoadOptions, PairReader, default_source_name, file_fingerprint, to_columns
 from workbench.schema import PAIR_COLUMNS
 
 DB_FILE = "workspace.duckdb"
@@ -40,10 +41,8 @@ _SCHEMA = [
         pair_id VARCHAR PRIMARY KEY, tag VARCHAR, note VARCHAR, updated_at TIMESTAMP)""",
     "CREATE TABLE IF NOT EXISTS workspace_meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
 ]
-_FINGERPRINT_SQL = (
-    "SELECT md5(coalesce(string_agg(pair_id || ':' || md5(prompt || chosen || rejected || label), ',' ORDER BY pair_id), ''))"
-    " FROM pairs")
-
+# Order-independent hash over every pair's id and content (ids are unique, so nothing cancels out).
+_FINGERPRINT_SQL = "SELECT count(*) || '-' || coalesce(bit_xor(hash(pair_id, prompt, chosen, rejected, label)), 0) FROM pairs"
 
 @dataclass
 class LoadReport:
@@ -137,11 +136,11 @@ class WorkspaceStore:
         Computed when a load commits (pairs change only then) and read back afterwards.
         """
         stored = self.scalar("SELECT value FROM workspace_meta WHERE key = 'fingerprint'")
-        return stored if stored is not None else str(self.scalar(_FINGERPRINT_SQL))[:16]
+        return stored if stored is not None else _short_hash(str(self.scalar(_FINGERPRINT_SQL)))
 
     @staticmethod
     def _store_fingerprint(con) -> None:
-        value = str(con.execute(_FINGERPRINT_SQL).fetchall()[0][0])[:16]
+        value = _short_hash(str(con.execute(_FINGERPRINT_SQL).fetchall()[0][0]))
         con.execute("INSERT OR REPLACE INTO workspace_meta VALUES ('fingerprint', ?)", [value])
 
     def datasets(self) -> pd.DataFrame:
@@ -158,9 +157,12 @@ class WorkspaceStore:
     # ------------------------------------------------------------ loading
     def load(self, path: str, options: LoadOptions | None = None, *, replace: bool = False,
              progress: Callable[[int], None] | None = None) -> LoadReport:
-        """Load a file in one transaction: on any error the workspace stays as it was."""
+        """Load a file in one transaction: on any error the workspace stays as it was.
+
+        Flat TRL Parquet files go through the vectorized path (workbench/columnar_load.py), every other
+        file through the row-by-row reader; both give the same pairs.
+        """
         options = options or LoadOptions()
-        reader = PairReader(path, options)
         fingerprint = file_fingerprint(path)
         with self._lock:
             if not replace:
@@ -168,6 +170,9 @@ class WorkspaceStore:
                 if previous:
                     raise WorkbenchError(f"'{path}' is already loaded in this workspace (as '{previous[0][0]}'); "
                                          "use --replace to start the workspace over.")
+            loader = columnar_load.plan(self.con, str(path), options, options.source or default_source_name(str(path)))
+            if loader is None:
+                loader = PairReader(path, options)
             con = self.con
             con.execute("BEGIN TRANSACTION")
             try:
@@ -175,32 +180,39 @@ class WorkspaceStore:
                     for table in ("pairs", "datasets", "tags"):
                         con.execute(f"DELETE FROM {table}")
                 dataset_id = int(con.execute("SELECT coalesce(max(dataset_id), 0) + 1 FROM datasets").fetchall()[0][0])
-                con.execute("CREATE OR REPLACE TEMP TABLE staging AS SELECT * FROM pairs LIMIT 0")
-                for chunk in reader.chunks(progress=progress):
-                    self._insert_chunk(con, chunk, dataset_id)
-                clashes = con.execute("SELECT s.pair_id, s.location FROM staging s JOIN pairs p USING (pair_id) LIMIT 1").fetchall()
-                if clashes:
-                    raise WorkbenchError(f"{reader.source.label}, {clashes[0][1]}: pair id '{clashes[0][0]}' is already in the "
-                                         "workspace from an earlier load; use --replace or give the rows distinct ids.")
-                con.execute("INSERT INTO pairs SELECT * FROM staging")
-                con.execute("DROP TABLE staging")
-                rejects_path = self._write_rejects(reader, dataset_id)
-                stats = asdict(reader.stats)
+                if isinstance(loader, PairReader):
+                    for chunk in loader.chunks(progress=progress):
+                        self._insert_chunk(con, chunk, dataset_id)
+                else:
+                    loader.insert(con, dataset_id, progress)
+                self._check_new_ids(con, dataset_id, loader.label)
+                rejects_path = self._write_rejects(loader, dataset_id)
+                stats = asdict(loader.stats)
                 con.execute(
                     "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [dataset_id, reader.default_source, str(path), reader.adapter.name, reader.source.container,
-                     fingerprint, _now(), reader.stats.loaded, reader.stats.rejected, rejects_path,
+                    [dataset_id, loader.default_source, str(path), loader.adapter_name, loader.container,
+                     fingerprint, _now(), loader.stats.loaded, loader.stats.rejected, rejects_path,
                      json.dumps({"format": options.format, "column_map": options.column_map, "on_error": options.on_error,
                                  "max_field_chars": options.max_field_chars}),
-                     json.dumps(stats), json.dumps(reader.dataset_info, default=str)],
+                     json.dumps(stats), json.dumps(loader.dataset_info, default=str)],
                 )
                 self._store_fingerprint(con)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
-        return LoadReport(dataset_id, str(path), reader.adapter.name, reader.source.container, reader.stats.loaded,
-                          reader.stats.rejected, rejects_path, stats)
+        return LoadReport(dataset_id, str(path), loader.adapter_name, loader.container, loader.stats.loaded,
+                          loader.stats.rejected, rejects_path, stats)
+
+    @staticmethod
+    def _check_new_ids(con, dataset_id: int, label: str) -> None:
+        clashes = con.execute(
+            "SELECT n.pair_id, n.location FROM pairs n JOIN pairs o USING (pair_id) "
+            "WHERE n.dataset_id = ? AND (o.dataset_id <> ? OR n.row_index <> o.row_index) LIMIT 1",
+            [dataset_id, dataset_id]).fetchall()
+        if clashes:
+            raise WorkbenchError(f"{label}, {clashes[0][1]}: pair id '{clashes[0][0]}' is already in the workspace "
+                                 "(from an earlier load or another row); use --replace or give the rows distinct ids.")
 
     @staticmethod
     def _insert_chunk(con, chunk: list[dict], dataset_id: int) -> None:
@@ -211,11 +223,11 @@ class WorkspaceStore:
         table = pa.table({name: columns[name] for name in PAIR_COLUMNS})
         con.register("chunk_view", table)
         try:
-            con.execute("INSERT INTO staging SELECT * FROM chunk_view")
+            con.execute("INSERT INTO pairs SELECT * FROM chunk_view")
         finally:
             con.unregister("chunk_view")
 
-    def _write_rejects(self, reader: PairReader, dataset_id: int) -> str | None:
+    def _write_rejects(self, reader, dataset_id: int) -> str | None:
         if not reader.rejected:
             return None
         folder = self.folder / "rejects"
@@ -368,6 +380,10 @@ class WorkspaceStore:
             columns[full_name] = {"sql": f'{analyzer}."{column}"', "type": types.get((analyzer, column), "DOUBLE"),
                                   "description": description, "group": analyzer}
         return columns
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def result_table(analyzer: str) -> str:

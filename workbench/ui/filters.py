@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from workbench.errors import WorkbenchError
-from workbench.filters import COMPARISONS, NULL_OPS, RANK_OPS, SET_OPS, TEXT_OPS, Filter, FilterSpec
+from workbench.filters import COMPARISONS, NULL_OPS, NUMERIC_TYPES, RANK_OPS, SET_OPS, TEXT_OPS, Filter, FilterSpec
 from workbench.ui import state
 
 if TYPE_CHECKING:
@@ -110,11 +110,14 @@ def parse_value(op: str, raw: Any, numeric: bool) -> Any:
     return text
 
 
-def _ops_for(info: dict) -> tuple[str, ...]:
-    from workbench.filters import _is_numeric
+def is_numeric(kind: str) -> bool:
+    """Whether a DuckDB column type is a number (the filter compiler converts values the same way)."""
+    return kind.upper().startswith(NUMERIC_TYPES)
 
+
+def _ops_for(info: dict) -> tuple[str, ...]:
     kind = info["type"].upper()
-    if _is_numeric(kind):
+    if is_numeric(kind):
         return NUMERIC_OPS
     if kind == "BOOLEAN":
         return BOOLEAN_OPS

@@ -70,15 +70,15 @@ def tag_controls(store: "WorkspaceStore", pair_id: str, tag: str | None, note: s
         st.session_state[tag_key] = tag if tag in TAG_CHOICES else None
     if note_key not in st.session_state:
         st.session_state[note_key] = note or ""
-    row = st.columns([2.2, 4, 1.3, 1.3], vertical_alignment="bottom")
-    row[0].segmented_control("Tag", TAG_CHOICES, key=tag_key, format_func=lambda t: t,
-                             help="keep: checked and fine; drop: leave out of the cleaned set (filter tag != drop "
-                                  "or tick 'Leave out pairs tagged drop' on Export); flag: needs another look.")
-    row[1].text_input("Note", key=note_key, placeholder="why (optional)")
-    row[2].button("Save tag", key=f"wb.pair.save.{pair_id}", type="primary", icon=":material/sell:",
-                  on_click=_save_tag, args=(store, pair_id), width="stretch")
-    row[3].button("Remove tag", key=f"wb.pair.untag.{pair_id}", on_click=_remove_tag, args=(store, pair_id),
-                  disabled=tag is None, width="stretch")
+    st.segmented_control("Tag", TAG_CHOICES, key=tag_key, format_func=lambda t: t,
+                         help="keep: checked and fine; drop: leave out of the cleaned set (Export can leave out "
+                              "pairs tagged drop); flag: needs another look.")
+    st.text_input("Note", key=note_key, placeholder="why (optional)")
+    with st.container(horizontal=True):
+        st.button("Save tag", key=f"wb.pair.save.{pair_id}", type="primary", icon=":material/sell:",
+                  on_click=_save_tag, args=(store, pair_id))
+        st.button("Remove tag", key=f"wb.pair.untag.{pair_id}", on_click=_remove_tag, args=(store, pair_id),
+                  disabled=tag is None)
 
 
 def pair_view(store: "WorkspaceStore", pair_id: str) -> None:
@@ -121,7 +121,7 @@ def pair_view(store: "WorkspaceStore", pair_id: str) -> None:
     elif max(len(chosen.split()), len(rejected.split())) <= MAX_DIFF_WORDS:
         only_chosen, only_rejected = changed_word_counts(chosen, rejected)
         st.caption(
-            f"Green: {only_chosen:,} words only in the chosen response; red: {only_rejected:,} words only in the "
+            f"Green: {_words(only_chosen)} only in the chosen response; red: {_words(only_rejected)} only in the "
             f"rejected one (word-level diff of whitespace-separated words). Chosen {len(chosen):,} characters / "
             f"{len(chosen.split()):,} words; rejected {len(rejected):,} characters / {len(rejected.split()):,} words.")
     else:
@@ -131,21 +131,26 @@ def pair_view(store: "WorkspaceStore", pair_id: str) -> None:
         {"column": name, "value": format_value(record.get(name)), "definition": info["description"]}
         for name, info in columns.items() if info["group"] not in ("pair", "tag")
     ]
-    st.markdown("**Scores**")
-    if scores:
-        st.dataframe(scores, hide_index=True, width="stretch",
-                     column_config={"column": st.column_config.TextColumn("column", width="medium"),
-                                    "value": st.column_config.TextColumn("value", help="This pair's value", width="small"),
-                                    "definition": st.column_config.TextColumn("definition", width="large")})
-    else:
-        st.caption("No analyzer results yet; run one on the Analyzers page to see per-pair scores here.")
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.markdown("**Scores**")
+        if scores:
+            st.dataframe(scores, hide_index=True, width="stretch", height=38 + 35 * min(len(scores), 20),
+                         column_config={"column": st.column_config.TextColumn("column", width="medium"),
+                                        "value": st.column_config.TextColumn("value", help="This pair's value", width="small"),
+                                        "definition": st.column_config.TextColumn("definition", width="large")})
+        else:
+            st.caption("No analyzer results yet; run one on the Analyzers page to see per-pair scores here.")
+    with right:
+        st.markdown("**Tag this pair**")
+        tag_controls(store, pair_id, record.get("tag"), record.get("tag_note"))
+        metadata = _json(record.get("metadata")) or {}
+        with st.expander(f"Metadata ({len(metadata)} fields from the input row)"):
+            st.json(metadata, expanded=True)
 
-    metadata = _json(record.get("metadata")) or {}
-    with st.expander(f"Metadata ({len(metadata)} fields from the input row)"):
-        st.json(metadata, expanded=True)
 
-    st.markdown("**Tag this pair**")
-    tag_controls(store, pair_id, record.get("tag"), record.get("tag_note"))
+def _words(count: int) -> str:
+    return f"{count:,} word" + ("" if count == 1 else "s")
 
 
 def _escape(text: str) -> str:

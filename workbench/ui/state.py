@@ -58,8 +58,34 @@ def _revision_box(folder: str) -> dict:
     return {"revision": 0}
 
 
+def ensure_entry_script() -> None:
+    """Run pages through app.py even when the first request of a fresh server opened a page URL.
+
+    Streamlit treats a top-level ``pages/`` folder as its legacy page folder until some run calls
+    ``st.navigation``: the first request of a fresh server for /explore (and every AppTest run after
+    ``switch_page``) runs pages/explore.py alone, without app.py's page config and page list. Seeing that
+    mode here (pages call this before drawing anything), switch it off and run app.py in its place; app.py
+    routes to this same page. No rerun, so a button click of this run is not lost.
+    """
+    import types
+
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if not PagesManager.uses_pages_directory or ctx is None:
+        return
+    PagesManager.uses_pages_directory = False
+    entry = ctx.pages_manager.main_script_path
+    module = types.ModuleType("__main__")
+    module.__dict__["__file__"] = str(entry)
+    exec(ctx.pages_manager.get_page_script_byte_code(str(entry)), module.__dict__)  # noqa: S102
+    st.stop()
+
+
 def store() -> "WorkspaceStore":
     """The workspace of this app process; stops the page with one sentence when it cannot be opened."""
+    ensure_entry_script()
     try:
         return _open_store(str(workspace_folder()))
     except WorkbenchError as error:
@@ -105,7 +131,7 @@ def sidebar() -> None:
 
     workspace = store()
     with st.sidebar:
-        st.caption(f"Workspace `{workspace_folder()}`")
+        st.caption(f"Workspace `{workspace_folder().name}`", help=f"Folder: {workspace_folder()}")
         st.caption(f"{workspace.n_pairs():,} pairs loaded.",
                    help="Pairs currently in the workspace, over every loaded file.")
         spec = current_spec()
