@@ -55,6 +55,10 @@ class Analyzer(ABC):
     settings_class: type = object
     primary_metric: str = ""
     default_batch_size: int = 1024
+    # Settings that change how a run goes, not what it computes: left out of the cache key.
+    runtime_settings: tuple[str, ...] = ("batch_size",)
+    # One-line definitions of the summary's keys, for the UI.
+    summary_descriptions: dict[str, str] = {}
 
     @abstractmethod
     def columns(self, settings) -> list[Column]:
@@ -99,6 +103,10 @@ class Analyzer(ABC):
     @staticmethod
     def settings_dict(settings) -> dict:
         return dataclasses.asdict(settings)
+
+    def result_settings(self, settings) -> dict:
+        """The settings the results depend on (the cache key's part)."""
+        return {k: v for k, v in self.settings_dict(settings).items() if k not in self.runtime_settings}
 
     def column_descriptions(self, settings) -> dict[str, str]:
         return {column.name: column.description for column in self.columns(settings)}

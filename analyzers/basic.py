@@ -90,6 +90,18 @@ class BasicAnalyzer(Analyzer):
     description = "Lengths (characters, words, tokens) per side and their deltas, identical and near-identical responses, duplicate prompts."
     settings_class = BasicSettings
     primary_metric = "longer_wins_share"
+    summary_descriptions = {
+        "longer_wins_share": "Share of decided pairs (ties and equal token lengths excluded) whose chosen response is longer.",
+        "longer_wins_pairs": "Pairs that share is computed over.",
+        "n_pairs": "Pairs analyzed.",
+        "ties": "Pairs labelled as ties.",
+        "mean_chosen_tokens": "Mean tokens in the chosen responses.",
+        "mean_rejected_tokens": "Mean tokens in the rejected responses.",
+        "identical_responses": "Pairs whose two responses are the same text.",
+        "near_identical": "Pairs whose responses differ in only a few words (see near_identical_max_words).",
+        "duplicate_prompt_pairs": "Pairs whose prompt also appears in another pair.",
+        "primary_metric": "The summary value this analyzer leads with.",
+    }
 
     def columns(self, settings) -> list[Column]:
         return [

@@ -102,7 +102,9 @@ def test_same_settings_on_same_data_reuse_the_stored_run(loaded, counting):
     assert not cached
     again, cached = jobs.analyze(loaded, "counting", {"batch_size": "10"})
     assert cached and again.run_id == first.run_id and len(CountingAnalyzer.computed) == 50
-    other, cached = jobs.analyze(loaded, "counting", {"batch_size": 25})
+    faster, cached = jobs.analyze(loaded, "counting", {"batch_size": 25})  # batch size changes nothing computed
+    assert cached and faster.run_id == first.run_id
+    other, cached = jobs.analyze(loaded, "counting", {"fail_at_batch": 99})
     assert not cached and other.run_id != first.run_id
     assert loaded.active_runs()["counting"].run_id == other.run_id
 
@@ -155,6 +157,18 @@ def test_interrupted_process_is_reported_and_listed(loaded, counting):
     status = jobs.status(job_dir)
     assert status.state == "interrupted" and status.done == 10
     assert [d for d, _, _ in jobs.unfinished_jobs(loaded)] == [job_dir]
+
+
+def test_failed_run_is_recorded_and_a_quoted_workspace_path_works(tmp_path, counting):
+    from workbench.workspace import WorkspaceStore
+
+    store = WorkspaceStore(tmp_path / "it's a workspace")
+    store.load(str(write_jsonl(tmp_path / "rows.jsonl", ROWS)))
+    with pytest.raises(RuntimeError):
+        jobs.analyze(store, "counting", {"fail_at_batch": 2})
+    run = store.runs("counting")[-1]
+    assert run.status == "failed" and "simulated crash" in run.error
+    store.close()
 
 
 def test_bad_settings_and_names(loaded):

@@ -67,7 +67,8 @@ class FilterSpec:
         return cls([Filter(**f) for f in data.get("filters", [])], data.get("where"))
 
 
-def _is_numeric(kind: str) -> bool:
+def is_numeric_type(kind: str) -> bool:
+    """True for DuckDB numeric column types."""
     return kind.upper().startswith(NUMERIC_TYPES)
 
 
@@ -87,7 +88,7 @@ def compile_filter(filter_: Filter, columns: dict[str, dict], view_sql: str) -> 
     if filter_.op not in OPS:
         raise FilterError(f"Unknown operator '{filter_.op}' in filter on '{filter_.column}'; use one of: {', '.join(OPS)}.")
     info = columns[filter_.column]
-    column_sql, numeric, op, value = info["sql"], _is_numeric(info["type"]), filter_.op, filter_.value
+    column_sql, numeric, op, value = info["sql"], is_numeric_type(info["type"]), filter_.op, filter_.value
     if info["type"].upper() == "JSON":
         column_sql = f"CAST({column_sql} AS VARCHAR)"
     if op in NULL_OPS:

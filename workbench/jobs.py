@@ -82,7 +82,7 @@ def prepare_job(store: WorkspaceStore, analyzer_name: str, settings_values: dict
     if store.n_pairs() == 0:
         raise AnalyzerError("The workspace has no pairs yet; load a dataset first.")
     fingerprint = store.fingerprint()
-    key = cache_key(analyzer.name, analyzer.version, settings_dict, fingerprint)
+    key = cache_key(analyzer.name, analyzer.version, analyzer.result_settings(settings), fingerprint)
     cached = store.completed_run(key)
     if cached is not None:
         return None, cached
@@ -96,8 +96,7 @@ def prepare_job(store: WorkspaceStore, analyzer_name: str, settings_values: dict
     run_id = uuid.uuid4().hex[:16]
     job_dir = folder / run_id
     (job_dir / "batches").mkdir(parents=True)
-    columns = ", ".join(INPUT_COLUMNS)
-    store.con.execute(f"COPY (SELECT {columns} FROM pairs ORDER BY dataset_id, row_index) TO '{job_dir / 'input.parquet'}' (FORMAT parquet)")
+    store.copy_to_parquet(f"SELECT {', '.join(INPUT_COLUMNS)} FROM pairs ORDER BY dataset_id, row_index", job_dir / "input.parquet")
     spec = {
         "run_id": run_id, "analyzer": analyzer.name, "version": analyzer.version, "settings": settings_dict,
         "model": analyzer.model_name(settings), "dataset_fingerprint": fingerprint, "cache_key": key,
@@ -272,6 +271,18 @@ def ingest(store: WorkspaceStore, job_dir: Path) -> RunInfo:
     return info
 
 
+def settle(store: WorkspaceStore, job_dir: Path) -> RunInfo | None:
+    """Record a stopped job's state (failed, cancelled, interrupted) on its run; returns the run."""
+    info = store.run(Path(job_dir).name)
+    current = status(job_dir)
+    if info is None or current.state not in ("failed", "cancelled", "interrupted", "running"):
+        return info
+    if (info.status, info.error) != (current.state, current.error):
+        info.status, info.error = current.state, current.error
+        store.record_run(info)
+    return info
+
+
 def analyze(store: WorkspaceStore, analyzer_name: str, settings_values: dict | None = None,
             progress: Progress | None = None) -> tuple[RunInfo, bool]:
     """Run an analyzer in this process and store its results. Returns (run, reused_from_cache)."""
@@ -280,13 +291,8 @@ def analyze(store: WorkspaceStore, analyzer_name: str, settings_values: dict | N
         return info, True
     try:
         run_job(job_dir, progress)
-    except JobCancelled:
-        info.status = "cancelled"
-        store.record_run(info)
-        raise
-    except BaseException as error:
-        info.status, info.error = "failed", str(error)
-        store.record_run(info)
+    except BaseException:
+        settle(store, job_dir)
         raise
     return ingest(store, job_dir), False
 

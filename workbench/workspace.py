@@ -124,6 +124,12 @@ class WorkspaceStore:
         rows = self.sql_rows(sql, params)
         return rows[0][0] if rows else None
 
+    def copy_to_parquet(self, select_sql: str, path: Path) -> None:
+        """Write a query's result to a Parquet file (the path is quoted, so any folder name works)."""
+        literal = "'" + str(path).replace("'", "''") + "'"
+        with self._lock:
+            self.con.execute(f"COPY ({select_sql}) TO {literal} (FORMAT parquet)")
+
     def close(self) -> None:
         self.con.close()
 
@@ -373,7 +379,7 @@ class WorkspaceStore:
         columns["tag_note"] = {"sql": "tags.tag_note", "type": "VARCHAR", "description": "The note on the tag.", "group": "tag"}
         types = {}
         for analyzer in self.active_runs():
-            for name, kind in self.sql_rows(f"SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?",
+            for name, kind in self.sql_rows("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?",
                                             [result_table(analyzer)]):
                 types[(analyzer, name)] = kind
         for full_name, (analyzer, column, description) in self.result_columns().items():

@@ -80,7 +80,7 @@ class TRLPreferenceAdapter(FormatAdapter):
         rejected_messages = parse_messages(row["rejected"], "rejected")
         if (chosen_messages is None) != (rejected_messages is None):
             conversational = "chosen" if chosen_messages is not None else "rejected"
-            raise RowError(f"is a list of messages but the other side is plain text", conversational)
+            raise RowError("is a list of messages but the other side is plain text", conversational)
         has_prompt = row.get("prompt") is not None
         if chosen_messages is not None:
             pair = self._conversational(row, chosen_messages, rejected_messages, has_prompt, label)

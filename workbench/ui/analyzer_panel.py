@@ -101,10 +101,10 @@ def resume(store: "WorkspaceStore", job_dir: Path) -> None:
     state.mark_changed()
 
 
-def _set_run_status(store: "WorkspaceStore", job_dir: Path, status: str, error: str | None = None) -> None:
+def _set_run_status(store: "WorkspaceStore", job_dir: Path, status: str) -> None:
     info = store.run(job_dir.name)
     if info is not None and info.status != status:
-        info.status, info.error = status, error
+        info.status, info.error = status, None
         store.record_run(info)
 
 
@@ -163,15 +163,14 @@ def _monitor_body() -> None:
     if status.state == "ingested":
         st.session_state[LAST_RUN_KEY] = job_dir.name
         _finish(f"Run {job_dir.name} is stored in the workspace.", "success")
+    if status.state in ("failed", "cancelled", "interrupted"):
+        jobs.settle(store, job_dir)
     if status.state == "failed":
-        _set_run_status(store, job_dir, "failed", status.error)
         _finish(f"The run failed: {status.error}", "error")
     if status.state == "cancelled":
-        _set_run_status(store, job_dir, "cancelled")
         _finish(f"Run {spec_name} was cancelled after {status.done:,} of {status.total:,} pairs; resume it below.",
                 "warning")
     if status.state == "interrupted":
-        _set_run_status(store, job_dir, "interrupted")
         _finish(f"Run {spec_name} stopped before finishing ({status.done:,} of {status.total:,} pairs); resume it below.",
                 "warning")
 

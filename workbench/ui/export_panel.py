@@ -54,11 +54,10 @@ def export_spec(store: "WorkspaceStore", spec: FilterSpec) -> FilterSpec:
 
 
 def counts(store: "WorkspaceStore", spec: FilterSpec) -> tuple[int, int] | None:
-    from workbench import query
 
     total = store.n_pairs()
     try:
-        kept = query.count(store, spec)
+        kept = state.count(store, spec)
     except WorkbenchError as error:
         st.error(f"The filters cannot be applied: {error}", icon=":material/error:")
         return None

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from workbench.errors import WorkbenchError
-from workbench.filters import COMPARISONS, NULL_OPS, NUMERIC_TYPES, RANK_OPS, SET_OPS, TEXT_OPS, Filter, FilterSpec
+from workbench.filters import COMPARISONS, NULL_OPS, RANK_OPS, SET_OPS, TEXT_OPS, Filter, FilterSpec, is_numeric_type
 from workbench.ui import state
 
 if TYPE_CHECKING:
@@ -63,10 +63,8 @@ def set_spec(spec: FilterSpec) -> None:
 
 def _try_apply(store: "WorkspaceStore", spec: FilterSpec) -> bool:
     """Apply ``spec`` if the workspace accepts it; else keep its error for the next render."""
-    from workbench import query
-
     try:
-        query.count(store, spec)
+        state.count(store, spec)
     except WorkbenchError as error:
         st.session_state[ERROR_KEY] = str(error)
         return False
@@ -112,7 +110,7 @@ def parse_value(op: str, raw: Any, numeric: bool) -> Any:
 
 def is_numeric(kind: str) -> bool:
     """Whether a DuckDB column type is a number (the filter compiler converts values the same way)."""
-    return kind.upper().startswith(NUMERIC_TYPES)
+    return is_numeric_type(kind)
 
 
 def _ops_for(info: dict) -> tuple[str, ...]:

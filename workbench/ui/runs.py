@@ -66,11 +66,18 @@ def last_result(store: "WorkspaceStore", analyzer_name: str) -> None:
     summary = info.summary or {}
     numbers = {k: v for k, v in summary.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
     primary = summary.get("primary_metric")
+    from analyzers import get_analyzer
+
+    definitions = get_analyzer(info.analyzer).summary_descriptions
     if primary in numbers:
         value = numbers[primary]
         st.metric(primary.replace("_", " "), f"{value:.1%}" if "share" in primary and value <= 1 else f"{value:,.4g}",
-                  help="The analyzer's primary metric, computed from its per-pair columns.")
-    st.json(summary, expanded=True)
+                  help=definitions.get(primary, "The analyzer's primary metric, computed from its per-pair columns."))
+    import pandas as pd
+
+    st.dataframe(pd.DataFrame([{"value": json.dumps(value, default=str) if isinstance(value, (dict, list)) else str(value),
+                                "meaning": definitions.get(key, "")} for key, value in summary.items()],
+                              index=list(summary)), width="stretch")
     st.caption(f"Summary over {info.n_pairs or 0:,} pairs, derived from the run's per-pair columns; settings "
                + ", ".join(f"`{k}={v}`" for k, v in info.settings.items()) + ".")
 
