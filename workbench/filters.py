@@ -128,18 +128,18 @@ def compile_filter(filter_: Filter, columns: dict[str, dict], view_sql: str) -> 
         return f"{negate}({text_sql} ILIKE ?)", [f"%{value}%"]  # the fastest case-insensitive scan in DuckDB
     # Rank filters: the top or bottom k (or percent) of the whole view by this column, NULLs excluded.
     direction = "DESC" if op.startswith("top") else "ASC"
+    present = f"FROM {view_sql} WHERE {column_sql} IS NOT NULL"
     if op.endswith("%"):
         percent = _number(value, filter_)
         if not 0 < percent <= 100:
             raise FilterError(f"Filter on '{filter_.column}': percent must be in (0, 100], got {value!r}.")
-        limit_sql, params = "ceil(count(*) OVER () * ? / 100.0)", [percent]
+        limit_sql, params = f"(SELECT CAST(ceil(count(*) * ? / 100.0) AS BIGINT) {present})", [percent]
     else:
         count = _number(value, filter_)
         if count < 0 or count != int(count):
             raise FilterError(f"Filter on '{filter_.column}': k must be a whole number >= 0, got {value!r}.")
         limit_sql, params = "?", [int(count)]
-    ranked = (f"SELECT pair_id FROM {view_sql} WHERE {column_sql} IS NOT NULL "
-              f"QUALIFY row_number() OVER (ORDER BY {column_sql} {direction}, pair_id) <= {limit_sql}")
+    ranked = f"SELECT pairs.pair_id {present} ORDER BY {column_sql} {direction}, pairs.pair_id LIMIT {limit_sql}"
     return f"pairs.pair_id IN ({ranked})", params
 
 

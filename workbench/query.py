@@ -82,8 +82,12 @@ def page_and_count(store: WorkspaceStore, spec: FilterSpec | None = None, *, col
     total = None
     if with_count:
         total = int(located["total"].iloc[0]) if len(located) else (count(store, spec) if offset else 0)
-    row_ids = ", ".join(str(int(row_id)) for row_id in located["row_id"]) or "NULL"
-    frame = _run(store, f"SELECT {store.select_list(columns)} FROM {view} WHERE pairs.rowid IN ({row_ids}) ORDER BY {order}", [])
+    if located.empty:
+        return _run(store, f"SELECT {store.select_list(columns)} FROM {view} WHERE FALSE", []), total
+    # Joining a VALUES list of row ids fetches scattered rows directly; `rowid IN (...)` reads whole row groups.
+    page_rows = ", ".join(f"({int(row_id)}, {position})" for position, row_id in enumerate(located["row_id"]))
+    frame = _run(store, f"SELECT {store.select_list(columns)} FROM (VALUES {page_rows}) AS page(row_id, position) "
+                        f"JOIN {view} ON pairs.rowid = page.row_id ORDER BY page.position", [])
     return frame, total
 
 

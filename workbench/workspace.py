@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import threading
 from dataclasses import asdict, dataclass
@@ -89,7 +90,9 @@ def _now() -> datetime:
 class WorkspaceStore:
     """All reads and writes of the workspace database go through this class."""
 
-    def __init__(self, folder: str | Path, *, read_only: bool = False):
+    def __init__(self, folder: str | Path, *, read_only: bool = False, memory_limit: str | None = None):
+        """``memory_limit`` caps DuckDB's memory (default $WORKBENCH_MEMORY_LIMIT, else 1GB); work beyond it
+        spills to disk, so the app stays small however large the dataset."""
         self.folder = Path(folder)
         self.read_only = read_only
         if not read_only:
@@ -103,7 +106,14 @@ class WorkspaceStore:
                 raise WorkbenchError(f"Workspace '{self.folder}' is open in another process (the app or another "
                                      "command); close it there or use another --workspace.") from None
             raise WorkbenchError(f"Cannot open workspace '{self.folder}': {error}") from None
+        limit = memory_limit or os.environ.get("WORKBENCH_MEMORY_LIMIT", "1GB")
+        try:
+            self.con.execute(f"SET memory_limit = '{limit}'")
+        except duckdb.Error:
+            raise WorkbenchError(f"Invalid memory limit '{limit}'; write it like 1GB or 512MB.") from None
         self._lock = threading.RLock()
+        self._active_runs: dict[str, RunInfo] | None = None
+        self._columns: dict[str, dict] | None = None
         if not read_only:
             for statement in _SCHEMA:
                 self.con.execute(statement)
@@ -272,6 +282,7 @@ class WorkspaceStore:
         return self._run_info(frame.to_dict("records")[0]) if len(frame) else None
 
     def record_run(self, info: RunInfo) -> None:
+        self._active_runs = self._columns = None
         with self._lock:
             self.con.execute("DELETE FROM runs WHERE run_id = ?", [info.run_id])
             self.con.execute(
@@ -308,12 +319,17 @@ class WorkspaceStore:
             self.record_run(info)
 
     def active_runs(self) -> dict[str, RunInfo]:
-        """The run whose results each analyzer's columns show: its latest complete run."""
-        active: dict[str, RunInfo] = {}
-        for info in self.runs():
-            if info.status == "complete":
-                active[info.analyzer] = info  # runs are ordered by creation, so the latest wins
-        return active
+        """The run whose results each analyzer's columns show: its latest complete run.
+
+        Cached: only this process writes runs (DuckDB allows one writer), and ``record_run`` resets it.
+        """
+        if self._active_runs is None:
+            active: dict[str, RunInfo] = {}
+            for info in self.runs():
+                if info.status == "complete":
+                    active[info.analyzer] = info  # runs are ordered by creation, so the latest wins
+            self._active_runs = active
+        return dict(self._active_runs)
 
     def result_columns(self) -> dict[str, tuple[str, str, str]]:
         """'analyzer.column' -> (analyzer, column, description) for every active run."""
@@ -371,7 +387,12 @@ class WorkspaceStore:
         return ", ".join(parts)
 
     def available_columns(self) -> dict[str, dict]:
-        """Every column of the joined view: name -> {sql, type, description, group}."""
+        """Every column of the joined view: name -> {sql, type, description, group} (cached like active_runs)."""
+        if self._columns is None:
+            self._columns = self._describe_columns()
+        return dict(self._columns)
+
+    def _describe_columns(self) -> dict[str, dict]:
         columns: dict[str, dict] = {}
         for name, (kind, description) in PAIR_COLUMNS.items():
             columns[name] = {"sql": f"pairs.{name}", "type": kind, "description": description, "group": "pair"}
