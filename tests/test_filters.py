@@ -86,6 +86,25 @@ def test_page_and_count_agree_with_separate_queries(loaded):
         assert page["pair_id"].tolist() == expected
 
 
+def test_kept_matches_follow_every_write(loaded, tmp_path):
+    store, frame = loaded
+    dropped = FilterSpec([Filter("tag", "=", "drop")])
+    assert query.count(store, dropped) == 0 and query.page(store, dropped).empty
+    store.set_tag(["r01", "r02"], "drop")
+    assert query.count(store, dropped) == 2
+    assert query.page(store, dropped, columns=["pair_id"])["pair_id"].tolist() == ["r01", "r02"]
+    store.set_tag(["r01"], None)
+    assert query.page_and_count(store, dropped, columns=["pair_id"])[1] == 1
+    more = [{"id": "z1", "prompt": "question about cats", "chosen": "a", "rejected": "b", "source": "alpha"}]
+    store.load(str(write_jsonl(tmp_path / "more.jsonl", more)))
+    cats = FilterSpec([Filter("prompt", "contains", "cats")])
+    assert query.count(store, cats) == int(frame.prompt.str.contains("cats").sum()) + 1
+    for spec_number in range(12):  # more filters than are kept: old ones are dropped, answers stay right
+        spec = FilterSpec([Filter("basic.length_delta_words", ">=", spec_number - 6)])
+        assert query.count(store, spec) == int((frame.delta >= spec_number - 6).sum())
+    assert len(store.match_tables) <= query.MATCH_TABLES_KEPT
+
+
 def test_page_sorting_and_offsets(loaded):
     store, frame = loaded
     page = query.page(store, FilterSpec([Filter("source", "=", "beta")]), columns=["pair_id", "basic.length_delta_words"],

@@ -111,9 +111,12 @@ class WorkspaceStore:
             self.con.execute(f"SET memory_limit = '{limit}'")
         except duckdb.Error:
             raise WorkbenchError(f"Invalid memory limit '{limit}'; write it like 1GB or 512MB.") from None
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
         self._active_runs: dict[str, RunInfo] | None = None
         self._columns: dict[str, dict] | None = None
+        # Goes up with every write this process makes; caches of derived data (query.py) key on it.
+        self.revision = 0
+        self.match_tables: dict[str, tuple[str, int]] = {}
         if not read_only:
             for statement in _SCHEMA:
                 self.con.execute(statement)
@@ -123,11 +126,11 @@ class WorkspaceStore:
         return self.con.cursor()
 
     def sql_df(self, sql: str, params: list | None = None) -> pd.DataFrame:
-        with self._lock:
+        with self.lock:
             return self.con.execute(sql, params or []).df()
 
     def sql_rows(self, sql: str, params: list | None = None) -> list[tuple]:
-        with self._lock:
+        with self.lock:
             return self.con.execute(sql, params or []).fetchall()
 
     def scalar(self, sql: str, params: list | None = None):
@@ -137,7 +140,7 @@ class WorkspaceStore:
     def copy_to_parquet(self, select_sql: str, path: Path) -> None:
         """Write a query's result to a Parquet file (the path is quoted, so any folder name works)."""
         literal = "'" + str(path).replace("'", "''") + "'"
-        with self._lock:
+        with self.lock:
             self.con.execute(f"COPY ({select_sql}) TO {literal} (FORMAT parquet)")
 
     def close(self) -> None:
@@ -180,7 +183,7 @@ class WorkspaceStore:
         """
         options = options or LoadOptions()
         fingerprint = file_fingerprint(path)
-        with self._lock:
+        with self.lock:
             if not replace:
                 previous = self.sql_rows("SELECT name FROM datasets WHERE file_fingerprint = ?", [fingerprint])
                 if previous:
@@ -214,6 +217,7 @@ class WorkspaceStore:
                 )
                 self._store_fingerprint(con)
                 con.execute("COMMIT")
+                self.revision += 1
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
@@ -283,7 +287,8 @@ class WorkspaceStore:
 
     def record_run(self, info: RunInfo) -> None:
         self._active_runs = self._columns = None
-        with self._lock:
+        self.revision += 1
+        with self.lock:
             self.con.execute("DELETE FROM runs WHERE run_id = ?", [info.run_id])
             self.con.execute(
                 "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -297,7 +302,7 @@ class WorkspaceStore:
         table = result_table(info.analyzer)
         frame = results.copy()
         frame.insert(0, "run_id", info.run_id)
-        with self._lock:
+        with self.lock:
             con = self.con
             con.execute("BEGIN TRANSACTION")
             try:
@@ -344,7 +349,7 @@ class WorkspaceStore:
         """Tag pairs keep / drop / flag (with a note); tag None removes their tags."""
         if tag is not None and tag not in TAG_VALUES:
             raise WorkbenchError(f"Tag must be one of {', '.join(TAG_VALUES)}, got '{tag}'.")
-        with self._lock:
+        with self.lock:
             self.con.execute("BEGIN TRANSACTION")
             try:
                 frame = pd.DataFrame({"pair_id": list(pair_ids)})
@@ -355,6 +360,7 @@ class WorkspaceStore:
                                      [tag, note, _now()])
                 self.con.unregister("tagged")
                 self.con.execute("COMMIT")
+                self.revision += 1
             except BaseException:
                 self.con.execute("ROLLBACK")
                 raise
