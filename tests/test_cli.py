@@ -56,6 +56,18 @@ def test_errors_exit_non_zero_with_one_sentence(tmp_path, args, message):
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
+def test_max_field_chars_and_memory_limit_options(tmp_path):
+    result = run_cli("load", str(FIXTURES / "trl_standard.jsonl"), "--max-field-chars", "5", "--workspace", str(tmp_path / "a"))
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: trl_standard.jsonl, line 1, field 'prompt': is 30 characters, over the limit of 5")
+    import os
+
+    env = {**os.environ, "WORKBENCH_MEMORY_LIMIT": "lots'; DROP TABLE pairs; --"}
+    bad = subprocess.run([sys.executable, "-m", "workbench.cli", "load", str(FIXTURES / "trl_standard.jsonl"), "--workspace", str(tmp_path / "b")],
+                         capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert bad.returncode == 1 and "Invalid memory limit" in bad.stderr
+
+
 def test_skip_reports_rejects(tmp_path):
     result = run_cli("load", str(FIXTURES / "malformed.jsonl"), "--on-error", "skip", "--workspace", str(tmp_path / "ws"))
     assert result.returncode == 0

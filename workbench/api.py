@@ -19,6 +19,7 @@ from workbench.export import ExportReport, export
 from workbench.filters import Filter, FilterSpec, parse_filter
 from workbench.jobs import analyze as run_analyzer
 from workbench.loading import LoadOptions
+from workbench.schema import DEFAULT_MAX_FIELD_CHARS
 from workbench.summary import workspace_summary
 from workbench.workspace import LoadReport, RunInfo, WorkspaceStore
 
@@ -57,8 +58,9 @@ class Workspace:
 
     def load(self, path: str, *, format: str | None = None, column_map: dict[str, str] | None = None,
              on_error: str = "fail", replace: bool = False, source: str | None = None,
-             progress: Callable[[int], None] | None = None) -> LoadReport:
-        options = LoadOptions(format=format, column_map=column_map or {}, on_error=on_error, source=source)
+             max_field_chars: int = DEFAULT_MAX_FIELD_CHARS, progress: Callable[[int], None] | None = None) -> LoadReport:
+        options = LoadOptions(format=format, column_map=column_map or {}, on_error=on_error, source=source,
+                              max_field_chars=max_field_chars)
         return self.store.load(path, options, replace=replace, progress=progress)
 
     def analyze(self, name: str, progress: Callable[[int, int, str], None] | None = None, **settings) -> RunInfo:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from workbench.errors import WorkbenchError
+from workbench.schema import DEFAULT_MAX_FIELD_CHARS
 
 DEFAULT_WORKSPACE = ".workspace"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +51,7 @@ def cmd_load(args) -> int:
     with Workspace(args.workspace) as ws:
         progress = _progress_printer("loading")
         report = ws.load(args.path, format=args.format, column_map=_key_values(args.map, "--map"), on_error=args.on_error,
-                         replace=args.replace, source=args.source, progress=progress)
+                         replace=args.replace, source=args.source, max_field_chars=args.max_field_chars, progress=progress)
         if progress:
             sys.stderr.write("\n")
     print(report.describe())
@@ -202,6 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fail on the first malformed row (default), or skip such rows into a rejects file")
     p.add_argument("--replace", action="store_true", help="empty the workspace first")
     p.add_argument("--source", help="source name for rows without one (default: the file name)")
+    p.add_argument("--max-field-chars", type=int, default=DEFAULT_MAX_FIELD_CHARS,
+                   help=f"longest prompt or response accepted, in characters (default {DEFAULT_MAX_FIELD_CHARS:,})")
     p.set_defaults(func=cmd_load)
 
     p = with_workspace(sub.add_parser("analyze", help="run an analyzer over every pair"))

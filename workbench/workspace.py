@@ -106,11 +106,11 @@ class WorkspaceStore:
                 raise WorkbenchError(f"Workspace '{self.folder}' is open in another process (the app or another "
                                      "command); close it there or use another --workspace.") from None
             raise WorkbenchError(f"Cannot open workspace '{self.folder}': {error}") from None
-        limit = memory_limit or os.environ.get("WORKBENCH_MEMORY_LIMIT", "1GB")
-        try:
-            self.con.execute(f"SET memory_limit = '{limit}'")
-        except duckdb.Error:
-            raise WorkbenchError(f"Invalid memory limit '{limit}'; write it like 1GB or 512MB.") from None
+        limit = (memory_limit or os.environ.get("WORKBENCH_MEMORY_LIMIT", "1GB")).strip()
+        if not re.fullmatch(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", limit, flags=re.IGNORECASE):
+            self.con.close()
+            raise WorkbenchError(f"Invalid memory limit '{limit}' (WORKBENCH_MEMORY_LIMIT); write it like 1GB or 512MB.")
+        self.con.execute(f"SET memory_limit = '{limit}'")
         self.lock = threading.RLock()
         self._active_runs: dict[str, RunInfo] | None = None
         self._columns: dict[str, dict] | None = None
