@@ -8,6 +8,9 @@ READY := $(VENV)/.ready
 PORT ?= 8501
 WORKSPACE ?= .workspace/sample
 
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+
 .PHONY: app test browser bench clean
 
 $(READY): pyproject.toml
@@ -25,8 +28,9 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); } || \
 	  echo "chromium is not installed: the browser tests will be skipped"
 
+# DuckDB's bindings print "nanobind: leaked ..." lines at interpreter exit; they say nothing about the tests.
 test: $(READY) browser
-	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest 2> >(grep -vE '^(nanobind: |See https://nanobind| - leaked|   - leaked| - \.\.\. skipped)' >&2)
 
 bench: $(READY)
 	$(BIN)/python benchmarks/bench_foundation.py

@@ -1,7 +1,8 @@
 """The real app in a real browser: start `streamlit run app.py`, drive Debian's chromium with playwright
 through Explore (filter, count, row selection, pair view) and Export, and check the file on disk.
 
-Also saves docs/screenshot.png (the Explore page with a pair open) for the README. Skipped when
+Also takes the README's screenshot (the Explore page with a pair open): into the test's temporary folder,
+or into docs/screenshot.png with UPDATE_SCREENSHOT=1, so a test run leaves the checkout as it was. Skipped when
 /usr/bin/chromium is missing, unless CI=true, where a missing browser fails the test.
 """
 from __future__ import annotations
@@ -194,7 +195,9 @@ def test_explore_filter_pair_view_and_export(server):
             expect(page.get_by_text(f"source: {source}", exact=True)).to_be_visible()
             _wait_idle(page)
             page.wait_for_timeout(1000)
-            _full_page_screenshot(page, SCREENSHOT)
+            shot = SCREENSHOT if os.environ.get("UPDATE_SCREENSHOT") == "1" else server["tmp"] / "screenshot.png"
+            _full_page_screenshot(page, shot)
+            assert shot.stat().st_size > 50_000  # a real rendering of the page, not a blank one
 
             # Export the filtered pairs as TRL rows to a path of our own.
             page.get_by_test_id("stSidebarNav").get_by_text("Export").click()
