@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from workbench import query
 from workbench.errors import WorkbenchError
 from workbench.ui import explore, filters, pair_view, state
 
@@ -17,7 +18,7 @@ if total == 0:
 
 spec = filters.filter_builder(store)
 try:
-    matching = state.count(store, spec)
+    matching = query.count(store, spec)
 except WorkbenchError as error:
     st.error(f"The active filters no longer apply: {error}", icon=":material/error:")
     st.button("Clear all filters", on_click=filters.set_spec, args=(filters.FilterSpec(),))

@@ -59,6 +59,11 @@ def _guarded(connection, sql: str, params: list, timeout_s: float) -> pd.DataFra
 
 def _matches(store: WorkspaceStore, spec: FilterSpec | None) -> tuple[str, int] | None:
     """(temp table of matching row ids with their file order, count), or None when nothing filters."""
+    with store.lock:  # look up, create and evict as one step when app sessions share the store
+        return _matches_locked(store, spec)
+
+
+def _matches_locked(store: WorkspaceStore, spec: FilterSpec | None) -> tuple[str, int] | None:
     condition, params = where_sql(store, spec)
     if condition == "TRUE":
         return None
@@ -81,7 +86,8 @@ def _matches(store: WorkspaceStore, spec: FilterSpec | None) -> tuple[str, int] 
 
 def where_sql(store: WorkspaceStore, spec: FilterSpec | None) -> tuple[str, list]:
     spec = spec or FilterSpec()
-    return compile_spec(spec, store.available_columns(), store.view_sql(), store.con)
+    with store.lock:  # the WHERE check parses on the store's connection, which threads share
+        return compile_spec(spec, store.available_columns(), store.view_sql(), store.con)
 
 
 def forget_matches(store: WorkspaceStore) -> None:

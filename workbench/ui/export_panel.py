@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from workbench import query
 from workbench.errors import WorkbenchError
 from workbench.filters import FilterSpec
 from workbench.ui import state
@@ -57,7 +58,7 @@ def counts(store: "WorkspaceStore", spec: FilterSpec) -> tuple[int, int] | None:
 
     total = store.n_pairs()
     try:
-        kept = state.count(store, spec)
+        kept = query.count(store, spec)
     except WorkbenchError as error:
         st.error(f"The filters cannot be applied: {error}", icon=":material/error:")
         return None

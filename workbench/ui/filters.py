@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
+from workbench import query
 from workbench.errors import WorkbenchError
 from workbench.filters import COMPARISONS, NULL_OPS, RANK_OPS, SET_OPS, TEXT_OPS, Filter, FilterSpec, is_numeric_type
 from workbench.ui import state
@@ -64,7 +65,7 @@ def set_spec(spec: FilterSpec) -> None:
 def _try_apply(store: "WorkspaceStore", spec: FilterSpec) -> bool:
     """Apply ``spec`` if the workspace accepts it; else keep its error for the next render."""
     try:
-        state.count(store, spec)
+        query.count(store, spec)
     except WorkbenchError as error:
         st.session_state[ERROR_KEY] = str(error)
         return False

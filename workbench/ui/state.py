@@ -7,7 +7,6 @@ app makes (load, tag, ingest); cached reads are keyed by it, so page reruns stay
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -93,19 +92,6 @@ def store() -> "WorkspaceStore":
         st.error(str(error))
         st.stop()
         raise  # st.stop() raises; this keeps type checkers quiet
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _cached_count(folder: str, revision_: int, spec_json: str) -> int:
-    from workbench import query
-    from workbench.filters import FilterSpec
-
-    return query.count(_open_store(folder), FilterSpec.from_dict(json.loads(spec_json)))
-
-
-def count(store: "WorkspaceStore", spec) -> int:
-    """How many pairs match ``spec``, cached until the workspace changes (a scan of 1M pairs costs ~0.1-0.3 s)."""
-    return _cached_count(str(store.folder), revision(), json.dumps(spec.as_dict(), sort_keys=True, default=str))
 
 
 def revision() -> int:
