@@ -3,6 +3,10 @@ from __future__ import annotations
 
 from analyzers.base import Analyzer, Column, RunContext
 from analyzers.basic import BasicAnalyzer
+from analyzers.ches import ChesAnalyzer
+from analyzers.direction import DirectionAnalyzer
+from analyzers.logprob import LogprobAnalyzer
+from analyzers.reward import RewardAnalyzer
 from workbench.errors import AnalyzerError
 
 _REGISTRY: dict[str, Analyzer] = {}
@@ -26,5 +30,9 @@ def analyzer_names() -> list[str]:
 
 
 register(BasicAnalyzer())
+register(ChesAnalyzer())
+register(LogprobAnalyzer())
+register(RewardAnalyzer())
+register(DirectionAnalyzer())
 
 __all__ = ["Analyzer", "Column", "RunContext", "analyzer_names", "get_analyzer", "register"]

@@ -10,6 +10,7 @@ Analyzers never import streamlit.
 """
 from __future__ import annotations
 
+import ast
 import dataclasses
 import json
 from abc import ABC, abstractmethod
@@ -129,9 +130,21 @@ def _convert(value: Any, default: Any, name: str) -> Any:
         if isinstance(default, float):
             return float(value)
         if isinstance(default, (list, tuple)):
-            return type(default)(json.loads(value) if value.strip().startswith("[") else
-                                 [type(default[0])(v) if default else v for v in value.split(",")])
-    except (ValueError, TypeError):
+            return type(default)(_sequence_from_text(value, type(default[0]) if default else str))
+    except (ValueError, TypeError, SyntaxError):
         kind = {bool: "true or false", int: "a whole number", float: "a number"}.get(type(default), type(default).__name__)
         raise AnalyzerError(f"Setting '{name}' must be {kind}, got '{value}'.") from None
     return value
+
+
+def _sequence_from_text(text: str, item_type: type) -> list:
+    """Items of a list setting typed as text: JSON "[...]", Python "(...)", or comma-separated values."""
+    text = text.strip()
+    if text.startswith("["):
+        items = json.loads(text)
+    elif text.startswith("(") and text.endswith(")"):
+        items = ast.literal_eval(text)
+        items = list(items) if isinstance(items, (list, tuple)) else [items]
+    else:
+        items = [part.strip() for part in text.split(",") if part.strip()]
+    return [item_type(item) for item in items]

@@ -11,8 +11,17 @@ import pytest
 from analyzers import analyzer_names, get_analyzer
 from analyzers.base import INPUT_COLUMNS, RunContext
 
+from tests.tiny_models import tiny_model_folder
+
 # Settings that keep each analyzer fast and offline in the common checks.
-FAST_SETTINGS = {"basic": {"tokenizer": "regex"}}
+FAST_SETTINGS = {
+    "basic": {"tokenizer": "regex"},
+    "ches": {"model": str(tiny_model_folder("causal"))},
+    "logprob": {"model": str(tiny_model_folder("causal")), "policy_model": str(tiny_model_folder("causal-no-template"))},
+    "reward": {"reward_models": (str(tiny_model_folder("reward")), str(tiny_model_folder("reward-2")))},
+    "direction": {"model": str(tiny_model_folder("causal")), "contrast_field": "label",
+                  "positive_value": "preferred", "negative_value": "tie"},
+}
 
 
 def sample_pairs() -> pd.DataFrame:
@@ -53,7 +62,9 @@ def test_row_aligned_with_declared_columns(analyzer_and_settings):
     state = analyzer.prepare(pairs, settings, RunContext())
     halves = pd.concat([analyzer.compute(pairs.iloc[:2], settings, state, RunContext()),
                         analyzer.compute(pairs.iloc[2:], settings, state, RunContext())])
-    pd.testing.assert_frame_equal(halves.reset_index(drop=True), out.reset_index(drop=True))
+    # Float columns within 1e-4: model forward passes over batches of other shapes differ in the last float32 bits.
+    pd.testing.assert_frame_equal(halves.reset_index(drop=True), out.reset_index(drop=True), check_exact=False,
+                                  rtol=1e-4, atol=1e-4)
 
 
 def test_deterministic(analyzer_and_settings):

@@ -1,0 +1,351 @@
+"""Forward passes of a causal LM over (prompt, response) sequences, batched by token budget.
+
+For every sequence this returns, from ONE forward pass that keeps only the final hidden state:
+- the response's log-probability under the model (sum over predicted tokens, float64 accumulation);
+- the sum of the final hidden states at the positions that predict the response tokens (CHES's s);
+- the final hidden state at the last position (the last-token state);
+- how many tokens were predicted, and whether anything was truncated or the prompt/response token
+  boundary moved when tokenized together (both reported per pair, never silent).
+
+Conventions (methods.md sections 1 and 2): with a chat template, the prompt is the template applied to the
+user turn(s) with the generation prompt, and the response is appended raw; the response is followed by EOS
+when the tokenizer has one, so the state that predicts EOS is included and EOS's own state is not.
+Positions are computed from the attention mask, so left and right padding give the same numbers.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from workbench.errors import AnalyzerError
+from workbench.keyed_cache import KeyedCache, text_key
+
+
+@dataclass(frozen=True)
+class ScoringOptions:
+    max_length: int = 1024          # prompt + response tokens per sequence; longer ones are truncated and flagged
+    use_chat_template: bool = True  # apply the tokenizer's chat template to the prompt when it has one
+    token_budget: int = 8192        # padded tokens per forward micro-batch
+    padding_side: str = "right"     # "left" or "right"; results are the same either way
+
+    def validate(self) -> None:
+        if self.max_length < 2:
+            raise AnalyzerError("Setting 'max_length' must be at least 2 tokens.")
+        if self.token_budget < self.max_length:
+            raise AnalyzerError(f"Setting 'token_budget' ({self.token_budget}) must be at least 'max_length' "
+                                f"({self.max_length}) so the longest sequence fits in a batch.")
+        if self.padding_side not in ("left", "right"):
+            raise AnalyzerError("Setting 'padding_side' must be 'left' or 'right'.")
+
+
+@dataclass
+class EncodedSequence:
+    input_ids: list[int]
+    response_start: int      # index in input_ids of the first response token
+    truncated: bool
+    boundary_mismatch: bool
+
+    @property
+    def n_predicted(self) -> int:
+        return len(self.input_ids) - self.response_start
+
+
+@dataclass
+class SequenceScores:
+    """Per-sequence results, row i for sequence i."""
+
+    logprob_sum: np.ndarray          # float64
+    n_tokens: np.ndarray             # int64, predicted tokens (response + EOS)
+    truncated: np.ndarray            # bool
+    boundary_mismatch: np.ndarray    # bool
+    hidden_sum: np.ndarray | None = None   # float32 (n, d)
+    last_hidden: np.ndarray | None = None  # float32 (n, d)
+
+    @property
+    def logprob_mean(self) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.n_tokens > 0, self.logprob_sum / np.maximum(self.n_tokens, 1), np.nan)
+
+
+# ---------------------------------------------------------------- tokenizing
+
+def prompt_text(tokenizer, prompt: str, prompt_messages: Any, use_chat_template: bool) -> tuple[str, bool]:
+    """The prompt as the model sees it, and whether the tokenizer should add its special tokens (BOS)."""
+    if use_chat_template and getattr(tokenizer, "chat_template", None):
+        messages = prompt_messages_list(prompt, prompt_messages)
+        text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        return text, False
+    return prompt or "", True
+
+
+def prompt_messages_list(prompt: str, prompt_messages: Any) -> list[dict]:
+    if isinstance(prompt_messages, str) and prompt_messages.strip():
+        try:
+            prompt_messages = json.loads(prompt_messages)
+        except ValueError:
+            prompt_messages = None
+    if isinstance(prompt_messages, list) and prompt_messages and all(isinstance(m, dict) for m in prompt_messages):
+        return [{"role": str(m.get("role", "user")), "content": str(m.get("content", ""))} for m in prompt_messages]
+    return [{"role": "user", "content": prompt or ""}]
+
+
+def encode_sequences(tokenizer, prompts: Sequence[str], responses: Sequence[str], add_special: Sequence[bool],
+                     max_length: int) -> list[EncodedSequence]:
+    """Token ids of prompt + response (+ EOS), the response boundary, and truncation flags."""
+    eos = tokenizer.eos_token_id
+    start_token = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else eos
+    out = []
+    for prompt, response, special in zip(prompts, responses, add_special):
+        prompt_ids = tokenizer(prompt, add_special_tokens=special)["input_ids"]
+        full_ids = tokenizer(prompt + response, add_special_tokens=special)["input_ids"]
+        mismatch = full_ids[:len(prompt_ids)] != prompt_ids
+        if mismatch:  # merging across the boundary changed the prompt's tokens: tokenize the sides apart
+            response_ids = tokenizer(response, add_special_tokens=False)["input_ids"]
+        else:
+            response_ids = full_ids[len(prompt_ids):]
+        if eos is not None:
+            response_ids = response_ids + [eos]
+        if not prompt_ids:
+            if start_token is None:
+                raise AnalyzerError("The tokenizer has neither a BOS nor an EOS token to start an empty prompt with.")
+            prompt_ids = [start_token]  # something must predict the first response token
+        truncated = False
+        if len(prompt_ids) + len(response_ids) > max_length:
+            truncated = True
+            keep_prompt = min(len(prompt_ids), max(1, max_length - len(response_ids), max_length // 2))
+            prompt_ids = prompt_ids[len(prompt_ids) - keep_prompt:]
+            response_ids = response_ids[:max_length - keep_prompt]
+        out.append(EncodedSequence(prompt_ids + response_ids, len(prompt_ids), truncated, mismatch))
+    return out
+
+
+def encode_pairs(tokenizer, pairs, options: ScoringOptions, side: str) -> list[EncodedSequence]:
+    """Sequences for one side ("chosen" or "rejected") of a batch of pairs (a DataFrame)."""
+    prompts, specials = [], []
+    messages = pairs["prompt_messages"] if "prompt_messages" in pairs else [None] * len(pairs)
+    for prompt, prompt_messages in zip(pairs["prompt"], messages):
+        text, special = prompt_text(tokenizer, prompt, prompt_messages, options.use_chat_template)
+        prompts.append(text)
+        specials.append(special)
+    return encode_sequences(tokenizer, prompts, [r or "" for r in pairs[side]], specials, options.max_length)
+
+
+# ---------------------------------------------------------------- batching
+
+def token_budget_batches(lengths: Sequence[int], token_budget: int) -> list[list[int]]:
+    """Indices grouped into micro-batches of similar length whose padded size stays within the budget."""
+    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for index in order:
+        longest = lengths[current[0]] if current else lengths[index]
+        if current and longest * (len(current) + 1) > token_budget:
+            batches.append(current)
+            current = []
+        current.append(index)
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _is_oom(error: BaseException) -> bool:
+    import torch
+
+    return isinstance(error, torch.cuda.OutOfMemoryError) or "out of memory" in str(error).lower()
+
+
+# ---------------------------------------------------------------- the forward pass
+
+def score_sequences(loaded, sequences: list[EncodedSequence], options: ScoringOptions, *, want_vectors: bool,
+                    context=None, progress_label: str = "scoring") -> SequenceScores:
+    """Run the model over ``sequences`` (identical ones once) and return per-sequence scores."""
+    n = len(sequences)
+    unique: dict[tuple, int] = {}
+    slot_of = []
+    for seq in sequences:
+        slot_of.append(unique.setdefault((tuple(seq.input_ids), seq.response_start), len(unique)))
+    distinct = [None] * len(unique)
+    for seq, slot in zip(sequences, slot_of):
+        distinct[slot] = seq
+    d = loaded.hidden_size
+    logprob = np.zeros(len(distinct), dtype=np.float64)
+    hidden_sum = np.zeros((len(distinct), d), dtype=np.float32) if want_vectors else None
+    last_hidden = np.zeros((len(distinct), d), dtype=np.float32) if want_vectors else None
+    batches = token_budget_batches([len(s.input_ids) for s in distinct], options.token_budget)
+    done = 0
+    pending = list(batches)
+    while pending:
+        if context is not None:
+            context.check_cancelled()
+        batch = pending.pop(0)
+        try:
+            _forward(loaded, [distinct[i] for i in batch], options, want_vectors, batch, logprob, hidden_sum, last_hidden)
+        except (RuntimeError, MemoryError) as error:
+            if not _is_oom(error):
+                raise
+            _free_cuda_memory()
+            if len(batch) == 1:
+                raise AnalyzerError(f"One sequence of {len(distinct[batch[0]].input_ids)} tokens does not fit in GPU "
+                                    "memory; lower 'max_length' or use a smaller dtype.") from None
+            half = len(batch) // 2  # out of memory: halve the micro-batch and go on
+            pending[:0] = [batch[:half], batch[half:]]
+            continue
+        done += len(batch)
+        if context is not None:
+            context.progress(done, len(distinct), f"{progress_label}: {done:,} of {len(distinct):,} sequences")
+    index = np.asarray(slot_of, dtype=np.int64)
+    return SequenceScores(
+        logprob_sum=logprob[index] if n else np.zeros(0),
+        n_tokens=np.asarray([s.n_predicted for s in sequences], dtype=np.int64),
+        truncated=np.asarray([s.truncated for s in sequences], dtype=bool),
+        boundary_mismatch=np.asarray([s.boundary_mismatch for s in sequences], dtype=bool),
+        hidden_sum=hidden_sum[index] if want_vectors else None,
+        last_hidden=last_hidden[index] if want_vectors else None,
+    )
+
+
+def _free_cuda_memory() -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def final_hidden_states(model, input_ids, attention_mask, position_ids):
+    """The decoder's last hidden state (after the final norm), without asking for every layer's states."""
+    body = getattr(model, model.base_model_prefix, None) or model.base_model
+    return body(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
+                use_cache=False).last_hidden_state
+
+
+def _forward(loaded, seqs: list[EncodedSequence], options: ScoringOptions, want_vectors: bool, slots: list[int],
+             logprob: np.ndarray, hidden_sum, last_hidden) -> None:
+    import torch
+
+    model, device = loaded.model, loaded.device
+    pad_id = loaded.tokenizer.pad_token_id
+    pad_id = pad_id if pad_id is not None else (loaded.tokenizer.eos_token_id or 0)
+    width = max(len(s.input_ids) for s in seqs)
+    ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(seqs), width), dtype=torch.long)
+    offsets = []
+    for row, seq in enumerate(seqs):
+        offset = width - len(seq.input_ids) if options.padding_side == "left" else 0
+        ids[row, offset:offset + len(seq.input_ids)] = torch.tensor(seq.input_ids)
+        mask[row, offset:offset + len(seq.input_ids)] = 1
+        offsets.append(offset)
+    positions = (mask.cumsum(dim=1) - 1).clamp(min=0)
+    # Row/position of every state that predicts a response token, flattened over the batch.
+    rows, states, targets = [], [], []
+    for row, (seq, offset) in enumerate(zip(seqs, offsets)):
+        first = offset + seq.response_start
+        count = seq.n_predicted
+        rows.append(torch.full((count,), row, dtype=torch.long))
+        states.append(torch.arange(first - 1, first - 1 + count))
+        targets.append(torch.tensor(seq.input_ids[seq.response_start:], dtype=torch.long))
+    rows_t, states_t, targets_t = torch.cat(rows), torch.cat(states), torch.cat(targets)
+    with torch.inference_mode():
+        hidden = final_hidden_states(model, ids.to(device), mask.to(device), positions.to(device))
+        picked = hidden[rows_t.to(device), states_t.to(device)]  # (T, d) in the model's dtype
+        token_logprobs = _token_logprobs(model, picked, targets_t.to(device))  # float32 (T,)
+        per_row = torch.zeros(len(seqs), dtype=torch.float64, device=device)
+        per_row.index_add_(0, rows_t.to(device), token_logprobs.double())
+        logprob[slots] = per_row.cpu().numpy()
+        if want_vectors:
+            sums = torch.zeros((len(seqs), hidden.shape[-1]), dtype=torch.float32, device=device)
+            sums.index_add_(0, rows_t.to(device), picked.float())
+            last_index = torch.tensor([offset + len(seq.input_ids) - 1 for seq, offset in zip(seqs, offsets)])
+            last = hidden[torch.arange(len(seqs), device=device), last_index.to(device)].float()
+            hidden_sum[slots] = sums.cpu().numpy()
+            last_hidden[slots] = last.cpu().numpy()
+
+
+def _token_logprobs(model, states, targets):
+    """log p(target | state) per row, through the LM head in chunks so the full logits never sit in memory."""
+    import torch
+
+    head = model.get_output_embeddings()
+    softcap = getattr(model.config, "final_logit_softcapping", None)
+    vocab = head.weight.shape[0]
+    chunk = max(64, int(2 ** 27 // max(vocab, 1)))  # about 512 MB of float32 logits per chunk
+    out = []
+    for start in range(0, states.shape[0], chunk):
+        logits = head(states[start:start + chunk]).float()
+        if softcap:
+            logits = torch.tanh(logits / softcap) * softcap
+        chosen = logits.gather(1, targets[start:start + chunk, None]).squeeze(1)
+        out.append(chosen - torch.logsumexp(logits, dim=-1))
+    return torch.cat(out) if out else torch.zeros(0, device=states.device)
+
+
+# ---------------------------------------------------------------- pairs, with a per-sequence cache
+
+@dataclass
+class PairScores:
+    chosen: SequenceScores
+    rejected: SequenceScores
+    chosen_ids: list[list[int]]    # response token ids (without EOS), for the edit distance
+    rejected_ids: list[list[int]]
+
+
+def score_pairs(loaded, pairs, options: ScoringOptions, *, want_vectors: bool, context=None,
+                cache: KeyedCache | None = None) -> PairScores:
+    """Chosen and rejected sides of every pair through the same forward passes.
+
+    With ``cache`` (the workspace's log-prob cache for this model), log-probs already known are reused when no
+    vectors are needed, and every pass stores its log-probs for the next analyzer or run.
+    """
+    tokenizer = loaded.tokenizer
+    chosen = encode_pairs(tokenizer, pairs, options, "chosen")
+    rejected = encode_pairs(tokenizer, pairs, options, "rejected")
+    sequences = chosen + rejected
+    keys = [text_key(json.dumps(s.input_ids), str(s.response_start)) for s in sequences]
+    known = cache.get_records(keys) if (cache is not None and not want_vectors) else None
+    if known is not None and len(known) and set(keys) <= set(known.index):
+        scores = SequenceScores(
+            logprob_sum=known.loc[keys, "logprob_sum"].to_numpy(np.float64),
+            n_tokens=np.asarray([s.n_predicted for s in sequences], dtype=np.int64),
+            truncated=np.asarray([s.truncated for s in sequences], dtype=bool),
+            boundary_mismatch=np.asarray([s.boundary_mismatch for s in sequences], dtype=bool))
+    else:
+        scores = score_sequences(loaded, sequences, options, want_vectors=want_vectors, context=context)
+        if cache is not None:
+            import pandas as pd
+
+            cache.put_records(pd.DataFrame({"key": keys, "logprob_sum": scores.logprob_sum}).drop_duplicates("key"))
+    half = len(chosen)
+
+    def part(values, lo, hi):
+        return None if values is None else values[lo:hi]
+
+    def side(lo: int, hi: int) -> SequenceScores:
+        return SequenceScores(scores.logprob_sum[lo:hi], scores.n_tokens[lo:hi], scores.truncated[lo:hi],
+                              scores.boundary_mismatch[lo:hi], part(scores.hidden_sum, lo, hi),
+                              part(scores.last_hidden, lo, hi))
+
+    eos = tokenizer.eos_token_id
+
+    def response_ids(seq: EncodedSequence) -> list[int]:
+        ids = seq.input_ids[seq.response_start:]
+        return ids[:-1] if (eos is not None and ids and ids[-1] == eos) else ids
+
+    return PairScores(side(0, half), side(half, 2 * half), [response_ids(s) for s in chosen],
+                      [response_ids(s) for s in rejected])
+
+
+def logprob_cache(cache_dir, model_label: str, dtype, options: ScoringOptions) -> KeyedCache | None:
+    """The workspace's per-sequence log-prob cache for one model, dtype and prompt formatting."""
+    if cache_dir is None:
+        return None
+    from pathlib import Path
+
+    key = text_key(model_label, str(dtype), str(options.max_length), str(options.use_chat_template))
+    return KeyedCache(Path(cache_dir) / "logprobs" / key[:16])
+
+
+def sigmoid(values: np.ndarray) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64)
+    return np.where(values >= 0, 1 / (1 + np.exp(-np.abs(values))), np.exp(-np.abs(values)) / (1 + np.exp(-np.abs(values))))
