@@ -160,8 +160,11 @@ def _is_oom(error: BaseException) -> bool:
 # ---------------------------------------------------------------- the forward pass
 
 def score_sequences(loaded, sequences: list[EncodedSequence], options: ScoringOptions, *, want_vectors: bool,
-                    context=None, progress_label: str = "scoring") -> SequenceScores:
-    """Run the model over ``sequences`` (identical ones once) and return per-sequence scores."""
+                    context=None, progress_label: str | None = None) -> SequenceScores:
+    """Run the model over ``sequences`` (identical ones once) and return per-sequence scores.
+
+    ``context`` is checked for cancellation between micro-batches; progress is reported to it only with a
+    ``progress_label`` (inside a job the runner reports progress per stored batch of pairs)."""
     n = len(sequences)
     unique: dict[tuple, int] = {}
     slot_of = []
@@ -194,7 +197,7 @@ def score_sequences(loaded, sequences: list[EncodedSequence], options: ScoringOp
             pending[:0] = [batch[:half], batch[half:]]
             continue
         done += len(batch)
-        if context is not None:
+        if context is not None and progress_label:
             context.progress(done, len(distinct), f"{progress_label}: {done:,} of {len(distinct):,} sequences")
     index = np.asarray(slot_of, dtype=np.int64)
     return SequenceScores(

@@ -180,3 +180,20 @@ job_monitor = st.fragment(_monitor_body, run_every=1)
 
 def has_active_job() -> bool:
     return bool(st.session_state.get(ACTIVE_JOB_KEY))
+
+
+def run_panel(store: "WorkspaceStore", analyzer, *, expanded: bool = True) -> None:
+    """Settings form, start button and progress monitor for one analyzer, for pages built on its results."""
+    running = has_active_job()
+    if running:
+        job_monitor()
+    with st.expander(f"Run `{analyzer.name}`", expanded=expanded):
+        st.markdown(analyzer.description)
+        values = settings_form(analyzer, running=running)
+    if values is not None and not running:
+        if store.n_pairs() == 0:
+            st.error("The workspace has no pairs yet; load a dataset first.", icon=":material/error:")
+            return
+        with state.user_errors():
+            start_run(store, analyzer.name, values)
+            st.rerun()

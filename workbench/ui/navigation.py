@@ -6,6 +6,10 @@ PAGES = (
     ("pages/overview.py", "Overview", ":material/dashboard:"),
     ("pages/explore.py", "Explore", ":material/table_view:"),
     ("pages/analyzers.py", "Analyzers", ":material/analytics:"),
+    ("pages/displacement.py", "Displacement", ":material/trending_down:"),
+    ("pages/margins.py", "Margins", ":material/compare_arrows:"),
+    ("pages/bias.py", "Bias", ":material/balance:"),
+    ("pages/principles.py", "Principles", ":material/gavel:"),
     ("pages/export.py", "Export", ":material/download:"),
 )
 DEFAULT_PAGE = "pages/overview.py"

@@ -1,0 +1,239 @@
+"""CHES, ln-CHES and log-probs from the batched path against a straightforward per-pair computation written
+here independently (batch of one, no padding, the model asked for all hidden states and full logits), and the
+properties of methods.md sections 1 and 2."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from analyzers import get_analyzer
+from analyzers.base import RunContext
+from analyzers.ches import ches_scores
+from analyzers.margins import idealized_ranking_accuracy, margin_buckets, ranking_accuracy
+from tests.tiny_models import tiny_model_folder
+from workbench.lm_scoring import ScoringOptions, encode_pairs, score_pairs
+from workbench.models import load_causal_lm
+
+PAIRS = pd.DataFrame({
+    "pair_id": ["p1", "p2", "p3", "p4", "p5"],
+    "prompt": ["Explain rain.", "Hello there, how are you today?", "Tie?", "Paris is the capital.", "Unicode ✓"],
+    "chosen": ["Water falls from clouds.", "I cannot help with that.", "Side A.",
+               "Sure! Here is a list: - one - two - three. Thank you for asking, great question.", "naïve café – ok"],
+    "rejected": ["It rains.", "The quick brown fox jumps over the lazy dog. " * 3, "Side A.", "Paris.", "naive cafe - ok"],
+    "label": ["preferred", "preferred", "tie", "preferred", "preferred"],
+    "prompt_messages": [None] * 5, "metadata": ["{}"] * 5,
+})
+
+
+def naive_side(loaded, prompt: str, response: str, template: bool):
+    """One sequence, no padding, every layer's states requested, the way the paper's script does it."""
+    tokenizer, model = loaded.tokenizer, loaded.model
+    if template:
+        prompt_text = tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False,
+                                                    add_generation_prompt=True)
+        special = False
+    else:
+        prompt_text, special = prompt, True
+    prompt_ids = tokenizer(prompt_text, add_special_tokens=special)["input_ids"]
+    full_ids = tokenizer(prompt_text + response, add_special_tokens=special)["input_ids"] + [tokenizer.eos_token_id]
+    assert full_ids[:len(prompt_ids)] == prompt_ids
+    with torch.no_grad():
+        out = model(torch.tensor([full_ids]), output_hidden_states=True)
+    states = out.hidden_states[-1][0].double()
+    logits = out.logits[0].double()
+    predicting = range(len(prompt_ids) - 1, len(full_ids) - 1)
+    hidden_sum = sum(states[k] for k in predicting)
+    logprob = sum(torch.log_softmax(logits[k], dim=-1)[full_ids[k + 1]] for k in predicting)
+    return hidden_sum.numpy(), float(logprob), len(predicting), states[-1].numpy()
+
+
+def naive_ches(loaded, prompt, chosen, rejected, template):
+    plus, lp_plus, n_plus, last_plus = naive_side(loaded, prompt, chosen, template)
+    minus, lp_minus, n_minus, last_minus = naive_side(loaded, prompt, rejected, template)
+    ches = plus @ minus - plus @ plus
+    ln = (plus / n_plus) @ (minus / n_minus) - (plus / n_plus) @ (plus / n_plus)
+    scale = max(plus @ plus, (plus / n_plus) @ (plus / n_plus))
+    return dict(ches=ches, ln_ches=ln, chosen_logprob=lp_plus, rejected_logprob=lp_minus, chosen_tokens=n_plus,
+                rejected_tokens=n_minus, last=last_plus @ last_minus, scale=scale)
+
+
+@pytest.mark.parametrize("padding_side", ["left", "right"])
+@pytest.mark.parametrize("kind", ["causal", "causal-no-template"])
+def test_batched_equals_per_pair(padding_side, kind):
+    loaded = load_causal_lm(str(tiny_model_folder(kind)))
+    template = kind == "causal"
+    # A small token budget forces several micro-batches with mixed lengths and padding inside each.
+    options = ScoringOptions(max_length=256, use_chat_template=True, token_budget=256, padding_side=padding_side)
+    scores = score_pairs(loaded, PAIRS, options, want_vectors=True)
+    ches, ln_ches = ches_scores(scores.chosen.hidden_sum, scores.rejected.hidden_sum, scores.chosen.n_tokens,
+                                scores.rejected.n_tokens)
+    for row, pair in PAIRS.iterrows():
+        expected = naive_ches(loaded, pair["prompt"], pair["chosen"], pair["rejected"], template)
+        # CHES is a difference of large inner products: compare relative to their size.
+        assert abs(ches[row] - expected["ches"]) <= 1e-4 * expected["scale"] + 1e-6
+        assert abs(ln_ches[row] - expected["ln_ches"]) <= 1e-4 * expected["scale"] + 1e-6
+        assert scores.chosen.logprob_sum[row] == pytest.approx(expected["chosen_logprob"], rel=1e-4)
+        assert scores.rejected.logprob_sum[row] == pytest.approx(expected["rejected_logprob"], rel=1e-4)
+        assert scores.chosen.n_tokens[row] == expected["chosen_tokens"]
+        assert scores.rejected.n_tokens[row] == expected["rejected_tokens"]
+        last = float(scores.chosen.last_hidden[row].astype(np.float64) @ scores.rejected.last_hidden[row])
+        assert last == pytest.approx(expected["last"], rel=1e-4)
+    assert not scores.chosen.truncated.any() and not scores.chosen.boundary_mismatch.any()
+
+
+def test_ches_of_identical_responses_is_exactly_zero():
+    loaded = load_causal_lm(str(tiny_model_folder("causal")))
+    scores = score_pairs(loaded, PAIRS, ScoringOptions(token_budget=1024), want_vectors=True)
+    ches, ln_ches = ches_scores(scores.chosen.hidden_sum, scores.rejected.hidden_sum, scores.chosen.n_tokens,
+                                scores.rejected.n_tokens)
+    assert ches[2] == 0.0 and ln_ches[2] == 0.0  # p3: chosen == rejected
+    assert (ches[[0, 1, 3, 4]] != 0).all()
+
+
+def test_orthogonal_and_asymmetry_properties():
+    plus, minus = np.array([[3.0, 0.0, 0.0]]), np.array([[0.0, 5.0, 1.0]])
+    ches, ln = ches_scores(plus, minus, np.array([2]), np.array([4]))
+    assert ches[0] == -9.0 and ln[0] == -(1.5 ** 2)  # s- orthogonal to s+: CHES = -||s+||^2
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(20, 8)), rng.normal(size=(20, 8))
+    n_a, n_b = rng.integers(1, 30, 20), rng.integers(1, 30, 20)
+    forward, _ = ches_scores(a, b, n_a, n_b)
+    backward, _ = ches_scores(b, a, n_b, n_a)
+    # The chosen side is the centre: swapping sides changes CHES by ||s+||^2 - ||s-||^2.
+    np.testing.assert_allclose(forward - backward, (b * b).sum(1) - (a * a).sum(1), rtol=1e-10)
+    assert not np.allclose(forward, backward)
+
+
+def test_truncation_is_reported_per_pair():
+    loaded = load_causal_lm(str(tiny_model_folder("causal")))
+    scores = score_pairs(loaded, PAIRS, ScoringOptions(max_length=16, token_budget=64), want_vectors=True)
+    for side, result in (("chosen", scores.chosen), ("rejected", scores.rejected)):
+        full_lengths = [len(seq.input_ids) for seq in encode_pairs(loaded.tokenizer, PAIRS, ScoringOptions(), side)]
+        np.testing.assert_array_equal(result.truncated, [length > 16 for length in full_lengths])
+        kept = [len(seq.input_ids) for seq in encode_pairs(loaded.tokenizer, PAIRS, ScoringOptions(max_length=16), side)]
+        assert max(kept) <= 16 and (result.n_tokens >= 1).all()
+    assert scores.rejected.truncated[1] and not scores.chosen.truncated[2]
+
+
+def run_analyzer(name: str, settings: dict, pairs: pd.DataFrame = PAIRS, cache_dir=None) -> tuple[pd.DataFrame, dict]:
+    analyzer = get_analyzer(name)
+    parsed = analyzer.settings_from_dict(settings)
+    context = RunContext(cache_dir=cache_dir)
+    state = analyzer.prepare(pairs, parsed, context)
+    out = analyzer.compute(pairs, parsed, state, context).reset_index(drop=True)
+    out.insert(0, "pair_id", pairs["pair_id"].to_numpy())
+    return out, analyzer.summarize(out, pairs, parsed)
+
+
+def test_ches_analyzer_columns_match_the_scoring_pass():
+    out, summary = run_analyzer("ches", {"model": str(tiny_model_folder("causal"))})
+    loaded = load_causal_lm(str(tiny_model_folder("causal")))
+    for row, pair in PAIRS.iterrows():
+        expected = naive_ches(loaded, pair["prompt"], pair["chosen"], pair["rejected"], True)
+        assert abs(out.loc[row, "ln_ches"] - expected["ln_ches"]) <= 1e-4 * expected["scale"] + 1e-6
+        assert out.loc[row, "chosen_logprob"] == pytest.approx(expected["chosen_logprob"], rel=1e-4)
+    assert out.loc[2, "edit_similarity"] == 0.0 and (out["edit_similarity"] <= 0).all()
+    assert summary["ln_ches_median"] == pytest.approx(out["ln_ches"].median())
+
+
+def test_logprob_analyzer_margins_and_accuracies():
+    folder = str(tiny_model_folder("causal"))
+    out, summary = run_analyzer("logprob", {"model": folder, "policy_model": folder, "strong_model": folder,
+                                            "weak_model": folder, "ideal_betas": "0.1,1"})
+    # policy == reference and strong == weak: both margins are exactly zero
+    assert (out["dpo_margin"] == 0).all() and (out["density_ratio_margin"] == 0).all()
+    decided = out[PAIRS["label"] != "tie"]
+    margins = decided["chosen_logprob"] - decided["rejected_logprob"]
+    assert summary["ranking_accuracy"] == pytest.approx(float(np.mean([m >= 0 for m in margins])))
+    alpha = 0.75
+    for beta in (0.1, 1.0):
+        expected = np.mean([(m + (np.log(alpha) - np.log(1 - alpha)) / beta) > 0 for m in margins])
+        assert summary["idealized_accuracy"][f"{beta:g}"] == pytest.approx(expected)
+    np.testing.assert_allclose(out["chosen_logprob_mean"], out["chosen_logprob"] / out["chosen_tokens"])
+
+
+def test_logprob_reuses_the_log_probs_of_a_ches_pass(tmp_path, monkeypatch):
+    folder = str(tiny_model_folder("causal"))
+    ches_out, _ = run_analyzer("ches", {"model": folder}, cache_dir=tmp_path)
+    import workbench.lm_scoring as lm_scoring
+
+    def no_forward(*args, **kwargs):
+        raise AssertionError("a second forward pass ran")
+
+    monkeypatch.setattr(lm_scoring, "score_sequences", no_forward)
+    logprob_out, _ = run_analyzer("logprob", {"model": folder}, cache_dir=tmp_path)
+    np.testing.assert_array_equal(logprob_out["chosen_logprob"], ches_out["chosen_logprob"])
+
+
+def test_idealized_accuracy_in_log_space_and_alpha_clipping():
+    margin = np.array([-3.0, -0.5, 0.2, 2.0])
+    alpha = np.array([1.0, 0.6, 0.5, 0.2])
+    beta = 0.5
+    clipped = np.array([1 - 1e-3, 0.6, 0.5, 0.2])
+    expected = np.mean([m + (1 / beta) * np.log(a / (1 - a)) > 0 for m, a in zip(margin, clipped)])
+    assert idealized_ranking_accuracy(margin, alpha, beta) == expected
+    assert ranking_accuracy(np.array([0.0, -1.0, np.nan, 2.0])) == pytest.approx(2 / 3)
+
+
+def test_reward_margins_match_unpadded_calls_and_buckets():
+    folders = [str(tiny_model_folder("reward")), str(tiny_model_folder("reward-2"))]
+    out, summary = run_analyzer("reward", {"reward_models": ",".join(folders), "token_budget": 64,
+                                           "max_length": 64, "ambiguous_margin": 0.05})
+    from workbench.models import load_reward_model
+
+    for number, folder in enumerate(folders, start=1):
+        loaded = load_reward_model(folder)
+        tokenizer = loaded.tokenizer
+        for row, pair in PAIRS.iterrows():
+            rewards = []
+            for side in ("chosen", "rejected"):
+                text = tokenizer.apply_chat_template([{"role": "user", "content": pair["prompt"]},
+                                                      {"role": "assistant", "content": pair[side]}], tokenize=False)
+                ids = tokenizer(text, add_special_tokens=False)["input_ids"][-64:]
+                with torch.no_grad():
+                    rewards.append(float(loaded.model(torch.tensor([ids])).logits[0, 0]))
+            assert out.loc[row, f"margin_{number}"] == pytest.approx(rewards[0] - rewards[1], rel=1e-4, abs=1e-5)
+    stacked = out[["margin_1", "margin_2"]].to_numpy()
+    np.testing.assert_allclose(out["margin_mean"], stacked.mean(1))
+    np.testing.assert_allclose(out["margin_std"], stacked.std(1))
+    assert list(out["bucket"]) == list(margin_buckets(stacked.mean(1), 0.05))
+    assert sum(summary["bucket_counts"].values()) == len(PAIRS)
+
+
+def test_margin_buckets_boundaries():
+    assert list(margin_buckets(np.array([-2.0, -0.5, 0.0, 0.5, 0.6, np.nan]), 0.5)) == [
+        "likely_flipped", "ambiguous", "ambiguous", "ambiguous", "strong", None]
+
+
+def test_direction_margin_is_the_projection_difference(tmp_path):
+    positive = tmp_path / "refusals.txt"
+    negative = tmp_path / "answers.txt"
+    positive.write_text("I cannot help with that.\nSorry, I cannot do that.\n", encoding="utf-8")
+    negative.write_text("Sure! Here is a list.\nParis is the capital.\n", encoding="utf-8")
+    folder = str(tiny_model_folder("causal"))
+    out, _ = run_analyzer("direction", {"model": folder, "positive_texts": str(positive),
+                                        "negative_texts": str(negative)})
+    loaded = load_causal_lm(folder)
+    set1 = np.stack([naive_side(loaded, "", text, True)[3] for text in ["I cannot help with that.", "Sorry, I cannot do that."]])
+    set2 = np.stack([naive_side(loaded, "", text, True)[3] for text in ["Sure! Here is a list.", "Paris is the capital."]])
+    direction = set1.mean(0) - set2.mean(0)
+    unit = direction / np.linalg.norm(direction)
+    for row, pair in PAIRS.iterrows():
+        chosen = naive_side(loaded, pair["prompt"], pair["chosen"], True)[3]
+        rejected = naive_side(loaded, pair["prompt"], pair["rejected"], True)[3]
+        assert out.loc[row, "direction_margin"] == pytest.approx((chosen - rejected) @ unit, rel=1e-4, abs=1e-4)
+
+
+def test_missing_model_and_bad_settings_say_what_to_do():
+    from workbench.errors import AnalyzerError
+
+    with pytest.raises(AnalyzerError, match="does not exist"):
+        run_analyzer("ches", {"model": "./no/such/model"})
+    with pytest.raises(AnalyzerError, match="strong_model"):
+        get_analyzer("logprob").settings_from_dict({"strong_model": "x"})
+    with pytest.raises(AnalyzerError, match="contrast"):
+        get_analyzer("direction").settings_from_dict({})
+    with pytest.raises(AnalyzerError, match="reward_models"):
+        get_analyzer("reward").settings_from_dict({})
