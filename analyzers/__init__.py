@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from analyzers.base import Analyzer, Column, RunContext
 from analyzers.basic import BasicAnalyzer
+from analyzers.bias import BiasAnalyzer
 from analyzers.ches import ChesAnalyzer
 from analyzers.direction import DirectionAnalyzer
 from analyzers.logprob import LogprobAnalyzer
+from analyzers.principles import PrinciplesAnalyzer
 from analyzers.reward import RewardAnalyzer
+from analyzers.traits import TraitsAnalyzer
 from workbench.errors import AnalyzerError
 
 _REGISTRY: dict[str, Analyzer] = {}
@@ -30,9 +33,12 @@ def analyzer_names() -> list[str]:
 
 
 register(BasicAnalyzer())
+register(BiasAnalyzer())
 register(ChesAnalyzer())
 register(LogprobAnalyzer())
 register(RewardAnalyzer())
 register(DirectionAnalyzer())
+register(PrinciplesAnalyzer())
+register(TraitsAnalyzer())
 
 __all__ = ["Analyzer", "Column", "RunContext", "analyzer_names", "get_analyzer", "register"]

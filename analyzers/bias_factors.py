@@ -18,14 +18,13 @@ import pandas as pd
 
 # ---------------------------------------------------------------- patterns (RE2 syntax, also valid in Python's re)
 
-WORD_PATTERN = r"\S+"  # the basic analyzer's word: whitespace-separated
 LIST_ITEM_PATTERN = r"(?m)^[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+\S"
 HEADER_PATTERN = r"(?m)^[ \t]{0,3}#{1,6}[ \t]+\S"
 BOLD_PATTERN = r"\*\*[^*\n]+\*\*|__[^_\n]+__"
 CODE_FENCE = "```"
 LINK_PATTERN = r"\[[^\]\n]*\]\([^)\s]+\)|https?://[^\s)\]>]+"
-SENTENCE_END_PATTERN = r"[.!?]+"
-VOWEL_GROUP_PATTERN = r"[aeiouy]+"
+SENTENCE_END_CHARS = b".!?"  # sentences: runs of these characters
+VOWEL_CHARS = b"aeiouy"  # syllables: runs of these (lowercased) characters
 WORD_CHARS_SPLIT = r"[^\p{L}\p{N}]+"  # words for overlap and repetition: runs of letters and digits, lowercased
 # Unicode ranges counted as emoji (pictographs, emoticons, transport, supplemental symbols, dingbats, flags).
 EMOJI_RANGES = ((0x1F000, 0x1FAFF), (0x2600, 0x27BF), (0x2B00, 0x2BFF), (0x1F1E6, 0x1F1FF))
@@ -130,6 +129,38 @@ def _count(array, pattern: str) -> np.ndarray:
     return pc.count_substring_regex(array, pattern).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
+def _ascii_runs(array, members: bytes) -> np.ndarray:
+    """Per text: maximal runs of the given ASCII bytes (equal to counting the regex '[members]+'), from the
+    UTF-8 buffer with numpy; multi-byte characters never match since their bytes are >= 0x80."""
+    import pyarrow as pa
+
+    array = pa.concat_arrays([array]) if array.offset else array  # a fresh array starts its offsets at 0
+    n = len(array)
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64, count=n + 1)
+    data_buffer = array.buffers()[2]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+    table = np.zeros(256, dtype=bool)
+    table[list(members)] = True
+    member = table[data[: offsets[-1]]] if len(data) else np.zeros(0, dtype=bool)
+    starts = member.copy()
+    starts[1:] &= ~member[:-1]
+    first = offsets[:-1][offsets[1:] > offsets[:-1]]
+    starts[first] = member[first]  # a run at a text's first byte starts there, whatever came before
+    totals = np.concatenate([[0], np.cumsum(starts, dtype=np.int64)])
+    return totals[offsets[1:]] - totals[offsets[:-1]]
+
+
+def _whitespace_words(array) -> np.ndarray:
+    """Whitespace-separated words per text (Unicode whitespace, like Python's str.split)."""
+    import pyarrow.compute as pc
+
+    pieces = pc.utf8_split_whitespace(array)
+    flat = pc.list_flatten(pieces)
+    parents = pc.list_parent_indices(pieces).to_numpy(zero_copy_only=False)
+    nonempty = pc.not_equal(flat, "").to_numpy(zero_copy_only=False)
+    return np.bincount(parents[nonempty], minlength=len(array)).astype(np.int64)
+
+
 def _per_100_words(counts: np.ndarray, words: np.ndarray) -> np.ndarray:
     return np.where(words > 0, 100.0 * counts / np.maximum(words, 1), 0.0)
 
@@ -212,7 +243,7 @@ def response_factors(texts, count_tokens: Callable[[list[str]], list[int]] | Non
     lower = pc.utf8_lower(array)
     out: dict[str, np.ndarray] = {}
     out["chars"] = pc.utf8_length(array).to_numpy(zero_copy_only=False).astype(np.int64)
-    words = _count(array, WORD_PATTERN)
+    words = _whitespace_words(array)
     out["words"] = words
     if count_tokens is not None:
         out["tokens"] = np.asarray(count_tokens(array.to_pylist()), dtype=np.int64)
@@ -232,8 +263,8 @@ def response_factors(texts, count_tokens: Callable[[list[str]], list[int]] | Non
     out["hedging_rate"] = _per_100_words(_count(array, HEDGING_PATTERN), words)
     out["assertive_rate"] = _per_100_words(_count(array, ASSERTIVE_PATTERN), words)
     out["flattery"] = _count(array, FLATTERY_PATTERN)
-    sentences = np.maximum(_count(array, SENTENCE_END_PATTERN), 1)
-    syllables = _count(lower, VOWEL_GROUP_PATTERN)
+    sentences = np.maximum(_ascii_runs(array, SENTENCE_END_CHARS), 1)
+    syllables = _ascii_runs(lower, VOWEL_CHARS)
     safe_words = np.maximum(words, 1)
     grade = 0.39 * words / sentences + 11.8 * syllables / safe_words - 15.59
     out["readability_grade"] = np.where(words > 0, grade, 0.0)

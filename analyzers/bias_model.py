@@ -47,7 +47,7 @@ def decided_mask(labels: pd.Series) -> np.ndarray:
 # ---------------------------------------------------------------- the logistic fit
 
 def fit_bradley_terry(deltas: np.ndarray, *, weights: np.ndarray | None = None, l2: float = DEFAULT_L2,
-                      start: np.ndarray | None = None, max_iter: int = 100, tol: float = 1e-10) -> np.ndarray:
+                      start: np.ndarray | None = None, max_iter: int = 100, tol: float = 1e-9) -> np.ndarray:
     """Coefficients beta minimizing sum_i 2 w_i log(1 + exp(-d_i . beta)) + l2/2 |beta|^2 (Newton's method).
 
     ``deltas`` holds chosen-minus-rejected factor differences of decided pairs (already standardized). The
@@ -58,6 +58,11 @@ def fit_bradley_terry(deltas: np.ndarray, *, weights: np.ndarray | None = None, 
     if k == 0:
         return beta
     w = 2.0 * (np.ones(n) if weights is None else np.asarray(weights, dtype=float))
+
+    def objective(candidate: np.ndarray) -> float:
+        return float(w @ np.logaddexp(0.0, -(deltas @ candidate)) + 0.5 * l2 * candidate @ candidate)
+
+    current = objective(beta)
     for _ in range(max_iter):
         margin = deltas @ beta
         p_lose = 0.5 * (1.0 - np.tanh(0.5 * margin))  # sigmoid(-margin), overflow-free
@@ -65,10 +70,58 @@ def fit_bradley_terry(deltas: np.ndarray, *, weights: np.ndarray | None = None, 
         curvature = w * p_lose * (1.0 - p_lose)
         hessian = (deltas.T * curvature) @ deltas + l2 * np.eye(k)
         step = np.linalg.solve(hessian, gradient)
-        beta = beta - step
-        if np.max(np.abs(step)) < tol * max(1.0, np.max(np.abs(beta))):
+        # Newton's step, halved until the objective goes down (a far start can overshoot).
+        scale = 1.0
+        while True:
+            candidate = beta - scale * step
+            value = objective(candidate)
+            if value <= current + 1e-12 * abs(current) or scale < 1e-8:
+                break
+            scale *= 0.5
+        beta, current = candidate, value
+        if np.max(np.abs(scale * step)) < tol * max(1.0, np.max(np.abs(beta))):
             break
     return beta
+
+
+def fit_bradley_terry_many(deltas: np.ndarray, weights: np.ndarray, *, l2: float = DEFAULT_L2, max_iter: int = 100,
+                           tol: float = 1e-9) -> np.ndarray:
+    """``fit_bradley_terry`` for many weight vectors at once (one row of ``weights`` each), vectorized over the
+    rows; meant for one or two factors (the bootstrap of the length-only model)."""
+    replicates, (n, k) = len(weights), deltas.shape
+    w = 2.0 * np.asarray(weights, dtype=float)
+    beta = np.zeros((replicates, k))
+    products = (deltas[:, :, None] * deltas[:, None, :]).reshape(n, k * k)
+
+    def objective(candidate: np.ndarray) -> np.ndarray:
+        return (w * np.logaddexp(0.0, -(candidate @ deltas.T))).sum(axis=1) + 0.5 * l2 * (candidate ** 2).sum(axis=1)
+
+    current = objective(beta)
+    for _ in range(max_iter):
+        p_lose = 0.5 * (1.0 - np.tanh(0.5 * (beta @ deltas.T)))
+        gradient = -((w * p_lose) @ deltas) + l2 * beta
+        hessian = ((w * p_lose * (1.0 - p_lose)) @ products).reshape(replicates, k, k) + l2 * np.eye(k)
+        step = np.linalg.solve(hessian, gradient[:, :, None])[:, :, 0]
+        scale = np.ones(replicates)
+        for _ in range(30):
+            candidate = beta - scale[:, None] * step
+            value = objective(candidate)
+            worse = value > current + 1e-12 * np.abs(current)
+            if not worse.any():
+                break
+            scale = np.where(worse, 0.5 * scale, scale)
+        beta, current = candidate, value
+        if np.max(np.abs(scale[:, None] * step)) < tol * max(1.0, float(np.max(np.abs(beta)))):
+            break
+    return beta
+
+
+def wald_interval(deltas: np.ndarray, beta: np.ndarray, l2: float = DEFAULT_L2) -> tuple[np.ndarray, np.ndarray]:
+    """Normal-approximation 95% intervals from the information of the pairs (each pair counted once)."""
+    p_lose = 0.5 * (1.0 - np.tanh(0.5 * (deltas @ beta)))
+    information = (deltas.T * (p_lose * (1.0 - p_lose))) @ deltas + 0.5 * l2 * np.eye(len(beta))
+    errors = np.sqrt(np.clip(np.diag(np.linalg.inv(information)), 0.0, None))
+    return beta - _Z95 * errors, beta + _Z95 * errors
 
 
 def standard_scales(deltas: np.ndarray) -> np.ndarray:
@@ -81,8 +134,9 @@ def standard_scales(deltas: np.ndarray) -> np.ndarray:
 def bootstrap_weights(n: int, replicates: int, seed: int) -> np.ndarray:
     """Replicates x n resampling counts (pairs drawn with replacement), reproducible from ``seed``."""
     rng = np.random.default_rng(seed)
-    return np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(replicates)]) if n else \
-        np.zeros((replicates, 0))
+    if replicates <= 0 or n == 0:
+        return np.zeros((max(replicates, 0), n), dtype=np.int64)
+    return np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(replicates)])
 
 
 def percentile_interval(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -240,62 +294,80 @@ def delta_matrix(frame: pd.DataFrame, factors: list[str]) -> np.ndarray:
 
 
 def slice_report(frame: pd.DataFrame, options: ReportOptions = ReportOptions()) -> dict:
-    """Statistics, factor effects with bootstrap intervals, win rates and held-out AUC for one set of pairs."""
+    """Statistics, factor effects, win rates and held-out AUC for one set of pairs (ties excluded from fits).
+
+    Per factor: ``coefficient`` in the joint model (every factor, bootstrap percentile 95% interval),
+    ``alone`` (the factor by itself) and ``controlled`` (the factor with the length difference), both with
+    Wald 95% intervals; coefficients are log-odds per standard deviation of the difference. The headline
+    ``length_effect`` is the length-only coefficient with a bootstrap interval.
+    """
     unit = options.length_unit if f"delta_{options.length_unit}" in frame else length_unit_of(frame, options.length_unit)
-    report: dict = {"statistics": dataset_statistics(frame, unit), "effects": [], "auc": {}, "note": None}
+    report: dict = {"statistics": dataset_statistics(frame, unit), "effects": [], "auc": {}, "note": None,
+                    "length_effect": None, "length_unit": unit}
     decided = frame[decided_mask(frame["label"])].reset_index(drop=True)
     factors = model_factors(frame, unit)
-    every = list(dict.fromkeys([*LENGTH_FACTORS, *factors]))
-    every = [f for f in every if f"delta_{f}" in decided]
+    every = [f for f in dict.fromkeys([*LENGTH_FACTORS, *factors]) if f"delta_{f}" in decided]
     raw_all = delta_matrix(decided, every)
-    win_rates = {}
+    effects: dict[str, dict] = {}
     for index, factor in enumerate(every):
         column = raw_all[:, index]
         moved = column[column != 0]
         wins = int((moved > 0).sum())
         low, high = wilson_interval(wins, len(moved))
-        win_rates[factor] = {"win_rate": wins / len(moved) if len(moved) else None, "win_pairs": int(len(moved)),
-                             "win_low": low, "win_high": high}
-    effects = {f: {"factor": f, "definition": definition(f), "in_model": f in factors, "coefficient": None,
-                   "low": None, "high": None, "controlled": None, "controlled_low": None, "controlled_high": None,
-                   "scale": None, **win_rates[f]} for f in every}
+        effects[factor] = {"factor": factor, "definition": definition(factor), "in_model": factor in factors,
+                           "win_rate": wins / len(moved) if len(moved) else None, "win_pairs": int(len(moved)),
+                           "win_low": low, "win_high": high, "coefficient": None, "low": None, "high": None,
+                           "alone": None, "alone_low": None, "alone_high": None, "controlled": None,
+                           "controlled_low": None, "controlled_high": None, "scale": None}
     report["effects"] = list(effects.values())
     if len(decided) < options.min_pairs:
         report["note"] = (f"Only {len(decided)} decided pairs (fewer than {options.min_pairs}): the factor model is "
                           "not fitted; win rates and statistics only.")
         return report
 
+    all_scales = standard_scales(raw_all)
+    for index, factor in enumerate(every):
+        effects[factor]["scale"] = float(all_scales[index])
+        if all_scales[index] == 0:
+            effects[factor]["in_model"] = False
+            continue
+        alone_x = raw_all[:, [index]] / all_scales[index]
+        alone = fit_bradley_terry(alone_x, l2=options.l2)
+        a_low, a_high = wald_interval(alone_x, alone, options.l2)
+        effects[factor].update(alone=float(alone[0]), alone_low=float(a_low[0]), alone_high=float(a_high[0]))
+
     raw = delta_matrix(decided, factors)
     scales = standard_scales(raw)
     usable = scales > 0
     names = [f for f, ok in zip(factors, usable) if ok]
-    for f, ok in zip(factors, usable):
-        if not ok:
-            effects[f]["in_model"] = False
     x = raw[:, usable] / scales[usable]
     beta = fit_bradley_terry(x, l2=options.l2)
     weights = bootstrap_weights(len(x), options.bootstrap, options.seed)
-    samples = np.stack([fit_bradley_terry(x, weights=w, l2=options.l2, start=beta) for w in weights]) \
-        if options.bootstrap else np.zeros((0, len(names)))
-    low, high = percentile_interval(samples) if options.bootstrap else (np.full(len(names), np.nan),) * 2
+    if options.bootstrap:
+        samples = np.stack([fit_bradley_terry(x, weights=w, l2=options.l2, start=beta) for w in weights])
+        low, high = percentile_interval(samples)
+    else:
+        low = high = np.full(len(names), np.nan)
     for j, f in enumerate(names):
-        effects[f].update(coefficient=float(beta[j]), low=_finite(low[j]), high=_finite(high[j]),
-                          scale=float(scales[usable][j]))
+        effects[f].update(coefficient=float(beta[j]), low=_finite(low[j]), high=_finite(high[j]))
 
-    # Length-controlled effects: each factor together with the length difference, same resamples.
     if unit in names:
-        length_column = x[:, names.index(unit)]
+        length_x = x[:, [names.index(unit)]]
+        point = fit_bradley_terry(length_x, l2=options.l2)
+        if options.bootstrap:
+            boot = fit_bradley_terry_many(length_x, weights, l2=options.l2)[:, 0]
+            l_low, l_high = np.percentile(boot, 2.5), np.percentile(boot, 97.5)
+        else:
+            l_low = l_high = float("nan")
+        report["length_effect"] = {"coefficient": float(point[0]), "low": _finite(l_low), "high": _finite(l_high)}
         for j, f in enumerate(names):
             if f == unit:
                 continue
-            pair_x = np.column_stack([length_column, x[:, j]])
-            point = fit_bradley_terry(pair_x, l2=options.l2)
-            if options.bootstrap:
-                boot = np.array([fit_bradley_terry(pair_x, weights=w, l2=options.l2, start=point)[1] for w in weights])
-                c_low, c_high = np.percentile(boot, 2.5), np.percentile(boot, 97.5)
-            else:
-                c_low = c_high = float("nan")
-            effects[f].update(controlled=float(point[1]), controlled_low=_finite(c_low), controlled_high=_finite(c_high))
+            pair_x = np.column_stack([length_x[:, 0], x[:, j]])
+            controlled = fit_bradley_terry(pair_x, l2=options.l2)
+            c_low, c_high = wald_interval(pair_x, controlled, options.l2)
+            effects[f].update(controlled=float(controlled[1]), controlled_low=float(c_low[1]),
+                              controlled_high=float(c_high[1]))
 
     # Held-out AUC and accuracy (out-of-fold scores), for all factors, length alone, and all but length.
     non_length = [j for j, f in enumerate(factors) if f != unit]

@@ -72,11 +72,59 @@ def export(store: WorkspaceStore, out: str, spec: FilterSpec | None = None, *, f
         if _row_container(out_path) != "json":
             raise WorkbenchError(f"AnnotatedPairs is one JSON document; give an output path ending in .json, not '{out}'.")
         info = _single_dataset_info(store, pairs, "annotated-pairs")
-        document = AnnotatedPairsAdapter().build_document([_with_scores_in_metadata(p, score_columns) for p in pairs], info)
+        pairs = [_with_scores_in_metadata(p, score_columns) for p in pairs]
+        info = add_vote_annotators(store, pairs, info)
+        document = AnnotatedPairsAdapter().build_document(pairs, info)
         write_document(document, str(out_path))
     manifest_path = out_path.with_name(out_path.name + ".manifest.json")
     write_document(_manifest(store, spec, format, out_path, len(pairs), total, score_columns), str(manifest_path))
     return ExportReport(str(out_path), str(manifest_path), format, len(pairs), total - len(pairs))
+
+
+def add_vote_annotators(store: WorkspaceStore, pairs: list[dict], info: dict) -> dict:
+    """Add the per-pair votes of active runs whose analyzer defines ``annotator_votes`` (principles, traits) as
+    extra AnnotatedPairs annotators: ids are md5(description)[:8]; agree -> the chosen side, disagree -> the
+    other side, abstain -> no preference (not_applicable), invalid -> no preference (invalid), not_tested -> no
+    annotation. Changes ``pairs`` in place and returns the dataset info with the annotators added."""
+    from analyzers import get_analyzer
+    from analyzers.annotator_metrics import ABSTAIN, AGREE, DISAGREE, INVALID_VOTE
+    from workbench.formats.annotated_pairs import annotator_id
+    from workbench.workspace import result_table
+
+    annotators = dict(info.get("annotators") or {})
+    added = False
+    for name, run in sorted(store.active_runs().items()):
+        analyzer = get_analyzer(name) if name in _registered_names() else None
+        if analyzer is None or not hasattr(analyzer, "annotator_votes"):
+            continue
+        results = store.sql_df(f"SELECT * EXCLUDE (run_id) FROM {result_table(name)} WHERE run_id = ?", [run.run_id])
+        settings = analyzer.settings_from_dict(run.settings)
+        for short_name, description, votes in analyzer.annotator_votes(results, settings):
+            key = annotator_id(description)
+            annotators[key] = {"name": f"{name}.{short_name}", "description": description, "type": "principle"}
+            added = True
+            lookup = votes.to_dict()
+            for pair in pairs:
+                vote = lookup.get(pair["pair_id"])
+                if vote not in (AGREE, DISAGREE, ABSTAIN, INVALID_VOTE) or pair["label"] == LABEL_TIE:
+                    continue
+                chosen_side = "b" if pair["chosen_position"] == "b" else "a"
+                if vote == AGREE:
+                    annotation = {"pref": chosen_side}
+                elif vote == DISAGREE:
+                    annotation = {"pref": "a" if chosen_side == "b" else "b"}
+                else:
+                    annotation = {"pref": None, "no_pref_reason": "invalid" if vote == INVALID_VOTE else "not_applicable"}
+                metadata = dict(pair.get("metadata") or {})
+                metadata["annotations"] = {**(metadata.get("annotations") or {}), key: annotation}
+                pair["metadata"] = metadata
+    return {**info, "annotators": annotators} if added else info
+
+
+def _registered_names() -> set[str]:
+    from analyzers import analyzer_names
+
+    return set(analyzer_names())
 
 
 def _row_container(path: Path) -> str:

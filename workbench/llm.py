@@ -30,13 +30,15 @@ from abc import ABC, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import pandas as pd
 
-from analyzers.base import RunContext
 from workbench.errors import AnalyzerError
 from workbench.keyed_cache import KeyedCache, text_key
+
+if TYPE_CHECKING:  # analyzers import this module; importing analyzers here at run time would be circular
+    from analyzers.base import RunContext
 
 Message = dict[str, str]
 Conversation = Sequence[Message]
@@ -71,7 +73,9 @@ class Backend(ABC):
 
     kind: str = ""
 
-    def __init__(self, model: str, *, cache_dir: str | Path | None = None, context: RunContext | None = None):
+    def __init__(self, model: str, *, cache_dir: str | Path | None = None, context: "RunContext | None" = None):
+        from analyzers.base import RunContext
+
         self.model = model
         self.cache = KeyedCache(Path(cache_dir) / "llm" / text_key(self.label)[:16]) if cache_dir else None
         self.context = context or RunContext()

@@ -16,11 +16,16 @@ from tests.tiny_models import tiny_model_folder
 # Settings that keep each analyzer fast and offline in the common checks.
 FAST_SETTINGS = {
     "basic": {"tokenizer": "regex"},
+    "bias": {"tokenizer": "regex", "relevance_encoder": "none", "bootstrap": 20},
     "ches": {"model": str(tiny_model_folder("causal"))},
     "logprob": {"model": str(tiny_model_folder("causal")), "policy_model": str(tiny_model_folder("causal-no-template"))},
     "reward": {"reward_models": (str(tiny_model_folder("reward")), str(tiny_model_folder("reward-2")))},
     "direction": {"model": str(tiny_model_folder("causal")), "contrast_field": "label",
                   "positive_value": "preferred", "negative_value": "tie"},
+    # LLM analyzers: an endpoint nobody listens on, no retries: every call fails at once and counts as invalid
+    # (their real answers are tested in tests/analyzers/test_principles.py against a local test server).
+    "principles": {"backend": "openai:offline@http://127.0.0.1:9/v1", "max_retries": 0},
+    "traits": {"backend": "openai:offline@http://127.0.0.1:9/v1", "max_retries": 0, "bootstrap": 20},
 }
 
 
