@@ -9,7 +9,7 @@ from workbench.lm_scoring import ScoringOptions, logprob_cache
 from workbench.models import DEFAULT_MODEL, LoadedModel, load_causal_lm, model_label
 
 # Settings that change how a run goes (speed, memory, where it runs), not what it computes.
-MODEL_RUNTIME_SETTINGS = ("batch_size", "token_budget", "padding_side", "device")
+MODEL_RUNTIME_SETTINGS = ("batch_size", "token_budget", "padding_side", "share_prompt", "device")
 
 
 def _help(text: str) -> dict:
@@ -30,6 +30,9 @@ class CausalLMSettings:
         "Run custom model code from the model's repository. Only for models you trust."))
     token_budget: int = field(default=8192, metadata=_help("Padded tokens per forward pass; lower it if memory runs out."))
     padding_side: str = "right"
+    share_prompt: bool = field(default=True, metadata=_help(
+        "Run each prompt once and both responses on its cached keys/values (faster; turn off for models whose "
+        "cache cannot be reused)."))
     batch_size: int = field(default=64, metadata=_help("Pairs per stored batch (a killed run resumes from the last one)."))
 
     def validate(self) -> None:
@@ -41,7 +44,8 @@ class CausalLMSettings:
 
     def scoring_options(self) -> ScoringOptions:
         return ScoringOptions(max_length=self.max_length, use_chat_template=self.use_chat_template,
-                              token_budget=self.token_budget, padding_side=self.padding_side)
+                              token_budget=self.token_budget, padding_side=self.padding_side,
+                              share_prompt=self.share_prompt)
 
 
 def load_settings_model(settings: CausalLMSettings, spec: str | None = None) -> LoadedModel:

@@ -248,8 +248,8 @@ def parse_filter(text: str) -> Filter:
         if op in NULL_OPS:
             return Filter(column, op)
         if op in ("top", "bottom"):
-            percent = rest.endswith("%")
-            number = rest.rstrip("%").strip()
+            percent = rest.endswith("%") or rest.startswith("%")  # '95%' or the op's own spelling '% 95'
+            number = rest.strip("%").strip()
             return Filter(column, f"{op} {'%' if percent else 'k'}", _literal(number))
         if op == "between":
             parts = re.split(r"\s+and\s+|,", rest, flags=re.IGNORECASE)

@@ -30,6 +30,7 @@ class ScoringOptions:
     use_chat_template: bool = True  # apply the tokenizer's chat template to the prompt when it has one
     token_budget: int = 8192        # padded tokens per forward micro-batch
     padding_side: str = "right"     # "left" or "right"; results are the same either way
+    share_prompt: bool = True       # run each distinct prompt once and its responses on its cached keys/values
 
     def validate(self) -> None:
         if self.max_length < 2:
@@ -151,6 +152,37 @@ def token_budget_batches(lengths: Sequence[int], token_budget: int) -> list[list
     return batches
 
 
+def shared_prompt_batches(sizes: Sequence[tuple[int, list[int]]], token_budget: int) -> list[list[int]]:
+    """Units (a prompt of P tokens with responses of R_i tokens) packed so that the padded prompt block plus the
+    padded response block, (units x longest P) + (responses x longest R), stays within the budget."""
+    order = sorted(range(len(sizes)), key=lambda i: (-(sizes[i][0] + max(sizes[i][1])), i))
+    batches: list[list[int]] = []
+    current: list[int] = []
+    longest_prompt = longest_response = responses = 0
+    for index in order:
+        prompt, lengths = sizes[index]
+        grown = ((len(current) + 1) * max(longest_prompt, prompt)
+                 + (responses + len(lengths)) * max(longest_response, max(lengths)))
+        if current and grown > token_budget:
+            batches.append(current)
+            current, longest_prompt, longest_response, responses = [], 0, 0, 0
+        current.append(index)
+        longest_prompt, longest_response = max(longest_prompt, prompt), max(longest_response, max(lengths))
+        responses += len(lengths)
+    if current:
+        batches.append(current)
+    return batches
+
+
+def prompt_groups(sequences: list[EncodedSequence]) -> list[tuple[list[int], list[tuple[int, list[int]]]]]:
+    """Sequences grouped by identical prompt tokens: (prompt ids, [(sequence index, response ids), ...])."""
+    groups: dict[tuple, list[tuple[int, list[int]]]] = {}
+    for index, seq in enumerate(sequences):
+        groups.setdefault(tuple(seq.input_ids[:seq.response_start]), []).append(
+            (index, seq.input_ids[seq.response_start:]))
+    return [(list(prompt), responses) for prompt, responses in groups.items()]
+
+
 def _is_oom(error: BaseException) -> bool:
     import torch
 
@@ -177,26 +209,37 @@ def score_sequences(loaded, sequences: list[EncodedSequence], options: ScoringOp
     logprob = np.zeros(len(distinct), dtype=np.float64)
     hidden_sum = np.zeros((len(distinct), d), dtype=np.float32) if want_vectors else None
     last_hidden = np.zeros((len(distinct), d), dtype=np.float32) if want_vectors else None
-    batches = token_budget_batches([len(s.input_ids) for s in distinct], options.token_budget)
+    outputs = (logprob, hidden_sum, last_hidden)
+    if options.share_prompt:
+        units = prompt_groups(distinct)
+        sizes = [(len(prompt), [len(r) for _, r in responses]) for prompt, responses in units]
+        run = lambda chosen_units: _forward_shared(loaded, [units[i] for i in chosen_units], want_vectors, outputs)
+        describe = lambda unit: f"A prompt of {sizes[unit][0]} tokens with its responses"
+        count = lambda chosen_units: sum(len(units[i][1]) for i in chosen_units)
+    else:
+        sizes = [(0, [len(s.input_ids)]) for s in distinct]
+        run = lambda chosen: _forward(loaded, [distinct[i] for i in chosen], options, want_vectors, chosen, *outputs)
+        describe = lambda unit: f"One sequence of {len(distinct[unit].input_ids)} tokens"
+        count = len
     done = 0
-    pending = list(batches)
+    pending = shared_prompt_batches(sizes, options.token_budget)
     while pending:
         if context is not None:
             context.check_cancelled()
         batch = pending.pop(0)
         try:
-            _forward(loaded, [distinct[i] for i in batch], options, want_vectors, batch, logprob, hidden_sum, last_hidden)
+            run(batch)
         except (RuntimeError, MemoryError) as error:
             if not _is_oom(error):
                 raise
             _free_cuda_memory()
             if len(batch) == 1:
-                raise AnalyzerError(f"One sequence of {len(distinct[batch[0]].input_ids)} tokens does not fit in GPU "
-                                    "memory; lower 'max_length' or use a smaller dtype.") from None
+                raise AnalyzerError(f"{describe(batch[0])} does not fit in GPU memory; lower 'max_length' or use a "
+                                    "smaller dtype.") from None
             half = len(batch) // 2  # out of memory: halve the micro-batch and go on
             pending[:0] = [batch[:half], batch[half:]]
             continue
-        done += len(batch)
+        done += count(batch)
         if context is not None and progress_label:
             context.progress(done, len(distinct), f"{progress_label}: {done:,} of {len(distinct):,} sequences")
     index = np.asarray(slot_of, dtype=np.int64)
@@ -262,6 +305,69 @@ def _forward(loaded, seqs: list[EncodedSequence], options: ScoringOptions, want_
             sums.index_add_(0, rows_t.to(device), picked.float())
             last_index = torch.tensor([offset + len(seq.input_ids) - 1 for seq, offset in zip(seqs, offsets)])
             last = hidden[torch.arange(len(seqs), device=device), last_index.to(device)].float()
+            hidden_sum[slots] = sums.cpu().numpy()
+            last_hidden[slots] = last.cpu().numpy()
+
+
+def _forward_shared(loaded, units: list[tuple[list[int], list[tuple[int, list[int]]]]], want_vectors: bool,
+                    outputs: tuple) -> None:
+    """Each prompt once (left-padded, keys/values cached), then its responses (right-padded) on that cache.
+
+    The state that predicts a response's first token is the prompt's last state; the others come from the
+    response pass. Positions continue from each prompt's true length, so padding never shifts them."""
+    import torch
+
+    logprob, hidden_sum, last_hidden = outputs
+    model, device = loaded.model, loaded.device
+    pad_id = loaded.tokenizer.pad_token_id
+    pad_id = pad_id if pad_id is not None else (loaded.tokenizer.eos_token_id or 0)
+    prompt_width = max(len(prompt) for prompt, _ in units)
+    prompt_ids = torch.full((len(units), prompt_width), pad_id, dtype=torch.long)
+    prompt_mask = torch.zeros((len(units), prompt_width), dtype=torch.long)
+    for row, (prompt, _) in enumerate(units):
+        prompt_ids[row, prompt_width - len(prompt):] = torch.tensor(prompt)
+        prompt_mask[row, prompt_width - len(prompt):] = 1
+    rows = [(unit, slot, response) for unit, (_, responses) in enumerate(units) for slot, response in responses]
+    response_width = max(1, max(len(response) for _, _, response in rows))
+    response_ids = torch.full((len(rows), response_width), pad_id, dtype=torch.long)
+    response_mask = torch.zeros((len(rows), response_width), dtype=torch.long)
+    for row, (_, _, response) in enumerate(rows):
+        if response:
+            response_ids[row, :len(response)] = torch.tensor(response)
+            response_mask[row, :len(response)] = 1
+    unit_of_row = torch.tensor([unit for unit, _, _ in rows], dtype=torch.long)
+    prompt_lengths = prompt_mask.sum(dim=1)
+    response_positions = prompt_lengths[unit_of_row][:, None] + torch.arange(response_width)[None, :]
+    with torch.inference_mode():
+        body = getattr(model, model.base_model_prefix, None) or model.base_model
+        prompt_out = body(input_ids=prompt_ids.to(device), attention_mask=prompt_mask.to(device),
+                          position_ids=(prompt_mask.cumsum(dim=1) - 1).clamp(min=0).to(device), use_cache=True)
+        cache = prompt_out.past_key_values
+        cache.batch_select_indices(unit_of_row.to(device))  # one copy of the prompt's cache per response
+        prompt_last = prompt_out.last_hidden_state[:, -1]  # left padding: every prompt ends at the last column
+        hidden = body(input_ids=response_ids.to(device),
+                      attention_mask=torch.cat([prompt_mask[unit_of_row], response_mask], dim=1).to(device),
+                      position_ids=response_positions.to(device), past_key_values=cache,
+                      use_cache=True).last_hidden_state
+        # Predicting states per row: the prompt's last state, then the response states but the last.
+        states = torch.cat([prompt_last[unit_of_row.to(device)][:, None, :], hidden[:, :-1]], dim=1)
+        lengths = response_mask.sum(dim=1)
+        flat_rows = torch.repeat_interleave(torch.arange(len(rows)), lengths)
+        flat_positions = torch.cat([torch.arange(int(n)) for n in lengths]) if len(rows) else torch.zeros(0, dtype=torch.long)
+        picked = states[flat_rows.to(device), flat_positions.to(device)]
+        targets = response_ids[flat_rows, flat_positions].to(device)
+        token_logprobs = _token_logprobs(model, picked, targets)
+        per_row = torch.zeros(len(rows), dtype=torch.float64, device=device)
+        per_row.index_add_(0, flat_rows.to(device), token_logprobs.double())
+        slots = [slot for _, slot, _ in rows]
+        logprob[slots] = per_row.cpu().numpy()
+        if want_vectors:
+            sums = torch.zeros((len(rows), hidden.shape[-1]), dtype=torch.float32, device=device)
+            sums.index_add_(0, flat_rows.to(device), picked.float())
+            # The state at the last token: the last response token, or the prompt's last one for an empty response.
+            last = torch.where((lengths > 0)[:, None].to(device),
+                               hidden[torch.arange(len(rows), device=device), (lengths - 1).clamp(min=0).to(device)],
+                               prompt_last[unit_of_row.to(device)]).float()
             hidden_sum[slots] = sums.cpu().numpy()
             last_hidden[slots] = last.cpu().numpy()
 

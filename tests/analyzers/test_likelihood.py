@@ -59,13 +59,14 @@ def naive_ches(loaded, prompt, chosen, rejected, template):
                 rejected_tokens=n_minus, last=last_plus @ last_minus, scale=scale)
 
 
-@pytest.mark.parametrize("padding_side", ["left", "right"])
+@pytest.mark.parametrize("padding_side,share_prompt", [("left", False), ("right", False), ("right", True)])
 @pytest.mark.parametrize("kind", ["causal", "causal-no-template"])
-def test_batched_equals_per_pair(padding_side, kind):
+def test_batched_equals_per_pair(padding_side, share_prompt, kind):
     loaded = load_causal_lm(str(tiny_model_folder(kind)))
     template = kind == "causal"
     # A small token budget forces several micro-batches with mixed lengths and padding inside each.
-    options = ScoringOptions(max_length=256, use_chat_template=True, token_budget=256, padding_side=padding_side)
+    options = ScoringOptions(max_length=256, use_chat_template=True, token_budget=256, padding_side=padding_side,
+                             share_prompt=share_prompt)
     scores = score_pairs(loaded, PAIRS, options, want_vectors=True)
     ches, ln_ches = ches_scores(scores.chosen.hidden_sum, scores.rejected.hidden_sum, scores.chosen.n_tokens,
                                 scores.rejected.n_tokens)
