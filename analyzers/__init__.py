@@ -6,6 +6,7 @@ from analyzers.basic import BasicAnalyzer
 from analyzers.bias import BiasAnalyzer
 from analyzers.ches import ChesAnalyzer
 from analyzers.direction import DirectionAnalyzer
+from analyzers.features import FeaturesAnalyzer
 from analyzers.logprob import LogprobAnalyzer
 from analyzers.principles import PrinciplesAnalyzer
 from analyzers.reward import RewardAnalyzer
@@ -40,5 +41,6 @@ register(RewardAnalyzer())
 register(DirectionAnalyzer())
 register(PrinciplesAnalyzer())
 register(TraitsAnalyzer())
+register(FeaturesAnalyzer())
 
 __all__ = ["Analyzer", "Column", "RunContext", "analyzer_names", "get_analyzer", "register"]

@@ -5,7 +5,7 @@ coordinate-wise median of the training rows): a = W_enc (d - b) + b_enc. The act
 feature is signed (+z_j: more of j in A). Training keeps the K * batch entries of largest |a| in each batch
 (BatchTopK); inference keeps the entries with |a| >= a global threshold, an EMA of the smallest kept |a| over
 the training steps. The loss is the mean, over the Matryoshka prefixes m, of the normalized squared error of the
-reconstruction from the first m latents only: sum ||d - (W_dec[:, :m] z[:m] + b)||^2 / sum ||d - b||^2 over the
+reconstruction from the first m latents only: sum ||d - (W_dec[:, :m] z[:m] + b)||^2 / sum ||d - mean(d)||^2 over the
 batch. Decoder columns are rescaled to unit norm after every step. Training stops when the validation loss has
 not improved for ``patience`` epochs; the best epoch's weights are kept.
 torch is imported inside the functions (heavy import).
@@ -87,11 +87,14 @@ def batch_topk(pre: "torch.Tensor", k: int) -> tuple["torch.Tensor", "torch.Tens
 
 
 def matryoshka_loss(d, codes, decoder_weight, pre_bias, prefixes: tuple[int, ...]):
-    """Mean over prefixes m of sum ||d - (W_dec[:, :m] z[:m] + b)||^2 / sum ||d - b||^2 over the batch."""
+    """Mean over prefixes m of sum ||d - (W_dec[:, :m] z[:m] + b)||^2 / sum ||d - mean(d)||^2 over the batch.
+
+    The denominator is the batch's own spread, not ||d - b||: with a learnable b in the denominator the
+    optimizer could shrink the loss by moving b away from the data."""
     import torch
 
     target = d - pre_bias
-    denominator = target.pow(2).sum().clamp_min(1e-12)
+    denominator = (d - d.mean(dim=0, keepdim=True)).pow(2).sum().clamp_min(1e-12)
     losses = []
     # Reconstructions of nested prefixes share partial sums: add each block of latents once.
     partial = torch.zeros_like(target)

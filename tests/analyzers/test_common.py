@@ -16,6 +16,7 @@ from tests.tiny_models import tiny_model_folder
 # Settings that keep each analyzer fast and offline in the common checks.
 FAST_SETTINGS = {
     "basic": {"tokenizer": "regex"},
+    "features": {"n_features": 4, "k": 1, "matryoshka_prefixes": "", "max_epochs": 5, "device": "cpu"},
     "bias": {"tokenizer": "regex", "relevance_encoder": "none", "bootstrap": 20},
     "ches": {"model": str(tiny_model_folder("causal"))},
     "logprob": {"model": str(tiny_model_folder("causal")), "policy_model": str(tiny_model_folder("causal-no-template"))},

@@ -10,6 +10,7 @@ PAGES = (
     ("pages/margins.py", "Margins", ":material/compare_arrows:"),
     ("pages/bias.py", "Bias", ":material/balance:"),
     ("pages/principles.py", "Principles", ":material/gavel:"),
+    ("pages/features.py", "Features", ":material/scatter_plot:"),
     ("pages/export.py", "Export", ":material/download:"),
 )
 DEFAULT_PAGE = "pages/overview.py"
