@@ -74,7 +74,7 @@ def score_rewards(loaded, sequences: list[list[int]], token_budget: int, context
     pad_id = loaded.tokenizer.pad_token_id or 0
     rewards = np.zeros(len(sequences), dtype=np.float64)
     head = getattr(model, "score", None)
-    for batch in token_budget_batches([len(s) for s in sequences], token_budget):
+    for batch in token_budget_batches([(0, [len(s)]) for s in sequences], token_budget):
         if context is not None:
             context.check_cancelled()
         width = max(len(sequences[i]) for i in batch)

@@ -150,14 +150,19 @@ def run_sample() -> None:
         elapsed = time.perf_counter() - start
         frame = store.sql_df(f"SELECT pair_id, ln_ches FROM result_ches WHERE run_id = '{info.run_id}'")
         store.close()
-    top = frame.nlargest(len(near_duplicates), "ln_ches")["pair_id"]
-    hits = int(top.isin(near_duplicates).sum())
-    top_25 = int(frame.nlargest(25, "ln_ches")["pair_id"].isin(near_duplicates).sum())
+    from sklearn.metrics import roc_auc_score
+
+    is_near = frame["pair_id"].isin(near_duplicates)
+    ranks = frame["ln_ches"].rank(ascending=False)[is_near]
+    hits = {f"near_duplicates_in_top_{k}_ln_ches": int(frame.nlargest(k, "ln_ches")["pair_id"].isin(near_duplicates).sum())
+            for k in (25, 50, 100, 150)}
     report("sample", {
         "model": "SmolLM2-135M-Instruct (embedded)", "pairs": len(frame), "seconds": round(elapsed, 1),
         "near_duplicates_planted": len(near_duplicates),
-        f"near_duplicates_in_top_{len(near_duplicates)}_ln_ches": hits,
-        "near_duplicates_in_top_25_ln_ches": top_25,
+        **hits, "worst_rank_of_a_near_duplicate": int(ranks.max()),
+        "near_duplicate_auc_ln_ches": round(float(roc_auc_score(is_near, frame["ln_ches"])), 3),
+        "median_ln_ches_near_duplicates": round(float(frame.loc[is_near, "ln_ches"].median()), 3),
+        "median_ln_ches_others": round(float(frame.loc[~is_near, "ln_ches"].median()), 3),
         "base_rate": round(len(near_duplicates) / len(frame), 3),
     })
 

@@ -136,42 +136,47 @@ def encode_pairs(tokenizer, pairs, options: ScoringOptions, side: str) -> list[E
 
 # ---------------------------------------------------------------- batching
 
-def token_budget_batches(lengths: Sequence[int], token_budget: int) -> list[list[int]]:
-    """Indices grouped into micro-batches of similar length whose padded size stays within the budget."""
-    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
-    batches: list[list[int]] = []
-    current: list[int] = []
-    for index in order:
-        longest = lengths[current[0]] if current else lengths[index]
-        if current and longest * (len(current) + 1) > token_budget:
-            batches.append(current)
-            current = []
-        current.append(index)
-    if current:
-        batches.append(current)
-    return batches
+MAX_PADDING_SHARE = 0.2     # a micro-batch closes when padding would exceed this share of its tokens...
+MIN_BATCH_TOKENS = 1024     # ...once it holds at least this many real tokens (tiny batches waste more)
 
 
-def shared_prompt_batches(sizes: Sequence[tuple[int, list[int]]], token_budget: int) -> list[list[int]]:
-    """Units (a prompt of P tokens with responses of R_i tokens) packed so that the padded prompt block plus the
-    padded response block, (units x longest P) + (responses x longest R), stays within the budget."""
-    order = sorted(range(len(sizes)), key=lambda i: (-(sizes[i][0] + max(sizes[i][1])), i))
+def token_budget_batches(sizes: Sequence[tuple[int, list[int]]], token_budget: int) -> list[list[int]]:
+    """Units (a prompt of P tokens with responses of R_i tokens; P = 0 for whole sequences) in micro-batches.
+
+    Units are taken longest first; a batch closes when its padded size, (units x longest P) + (responses x
+    longest R), would pass ``token_budget``, or when padding would pass MAX_PADDING_SHARE of its tokens once
+    it holds MIN_BATCH_TOKENS real ones, so similar lengths run together."""
+    order = sorted(range(len(sizes)), key=lambda i: (-(sizes[i][0] + max(sizes[i][1], default=0)), i))
     batches: list[list[int]] = []
     current: list[int] = []
-    longest_prompt = longest_response = responses = 0
+    longest_prompt = longest_response = responses = real = 0
     for index in order:
         prompt, lengths = sizes[index]
-        grown = ((len(current) + 1) * max(longest_prompt, prompt)
-                 + (responses + len(lengths)) * max(longest_response, max(lengths)))
-        if current and grown > token_budget:
+        unit_real = prompt + sum(lengths)
+        padded = ((len(current) + 1) * max(longest_prompt, prompt)
+                  + (responses + len(lengths)) * max(longest_response, max(lengths, default=0)))
+        too_padded = real >= MIN_BATCH_TOKENS and padded > (real + unit_real) / (1 - MAX_PADDING_SHARE)
+        if current and (padded > token_budget or too_padded):
             batches.append(current)
-            current, longest_prompt, longest_response, responses = [], 0, 0, 0
+            current, longest_prompt, longest_response, responses, real = [], 0, 0, 0, 0
         current.append(index)
-        longest_prompt, longest_response = max(longest_prompt, prompt), max(longest_response, max(lengths))
+        longest_prompt = max(longest_prompt, prompt)
+        longest_response = max(longest_response, max(lengths, default=0))
         responses += len(lengths)
+        real += unit_real
     if current:
         batches.append(current)
     return batches
+
+
+def common_prefix_length(prompts: list[list[int]]) -> int:
+    """Tokens all ``prompts`` start with, leaving each at least one token of its own (its last state is needed)."""
+    limit = min(len(prompt) for prompt in prompts) - 1
+    length = 0
+    first = prompts[0]
+    while length < limit and all(prompt[length] == first[length] for prompt in prompts):
+        length += 1
+    return length
 
 
 def prompt_groups(sequences: list[EncodedSequence]) -> list[tuple[list[int], list[tuple[int, list[int]]]]]:
@@ -222,7 +227,7 @@ def score_sequences(loaded, sequences: list[EncodedSequence], options: ScoringOp
         describe = lambda unit: f"One sequence of {len(distinct[unit].input_ids)} tokens"
         count = len
     done = 0
-    pending = shared_prompt_batches(sizes, options.token_budget)
+    pending = token_budget_batches(sizes, options.token_budget)
     while pending:
         if context is not None:
             context.check_cancelled()
@@ -321,12 +326,15 @@ def _forward_shared(loaded, units: list[tuple[list[int], list[tuple[int, list[in
     model, device = loaded.model, loaded.device
     pad_id = loaded.tokenizer.pad_token_id
     pad_id = pad_id if pad_id is not None else (loaded.tokenizer.eos_token_id or 0)
-    prompt_width = max(len(prompt) for prompt, _ in units)
+    # Tokens every prompt of the batch starts with (a chat template's system block): run them once.
+    shared = common_prefix_length([prompt for prompt, _ in units])
+    prompt_width = max(len(prompt) for prompt, _ in units) - shared
     prompt_ids = torch.full((len(units), prompt_width), pad_id, dtype=torch.long)
     prompt_mask = torch.zeros((len(units), prompt_width), dtype=torch.long)
     for row, (prompt, _) in enumerate(units):
-        prompt_ids[row, prompt_width - len(prompt):] = torch.tensor(prompt)
-        prompt_mask[row, prompt_width - len(prompt):] = 1
+        rest = prompt[shared:]
+        prompt_ids[row, prompt_width - len(rest):] = torch.tensor(rest)
+        prompt_mask[row, prompt_width - len(rest):] = 1
     rows = [(unit, slot, response) for unit, (_, responses) in enumerate(units) for slot, response in responses]
     response_width = max(1, max(len(response) for _, _, response in rows))
     response_ids = torch.full((len(rows), response_width), pad_id, dtype=torch.long)
@@ -336,13 +344,20 @@ def _forward_shared(loaded, units: list[tuple[list[int], list[tuple[int, list[in
             response_ids[row, :len(response)] = torch.tensor(response)
             response_mask[row, :len(response)] = 1
     unit_of_row = torch.tensor([unit for unit, _, _ in rows], dtype=torch.long)
-    prompt_lengths = prompt_mask.sum(dim=1)
-    response_positions = prompt_lengths[unit_of_row][:, None] + torch.arange(response_width)[None, :]
     with torch.inference_mode():
         body = getattr(model, model.base_model_prefix, None) or model.base_model
+        cache = None
+        if shared:
+            prefix = torch.tensor([units[0][0][:shared]], dtype=torch.long)
+            cache = body(input_ids=prefix.to(device), use_cache=True).past_key_values
+            cache.batch_select_indices(torch.zeros(len(units), dtype=torch.long, device=device))
+            prompt_mask = torch.cat([torch.ones((len(units), shared), dtype=torch.long), prompt_mask], dim=1)
+        positions = (prompt_mask.cumsum(dim=1) - 1).clamp(min=0)[:, shared:]
         prompt_out = body(input_ids=prompt_ids.to(device), attention_mask=prompt_mask.to(device),
-                          position_ids=(prompt_mask.cumsum(dim=1) - 1).clamp(min=0).to(device), use_cache=True)
+                          position_ids=positions.to(device), past_key_values=cache, use_cache=True)
         cache = prompt_out.past_key_values
+        prompt_lengths = prompt_mask.sum(dim=1)
+        response_positions = prompt_lengths[unit_of_row][:, None] + torch.arange(response_width)[None, :]
         cache.batch_select_indices(unit_of_row.to(device))  # one copy of the prompt's cache per response
         prompt_last = prompt_out.last_hidden_state[:, -1]  # left padding: every prompt ends at the last column
         hidden = body(input_ids=response_ids.to(device),

@@ -3,6 +3,8 @@ here independently (batch of one, no padding, the model asked for all hidden sta
 properties of methods.md sections 1 and 2."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -238,3 +240,21 @@ def test_missing_model_and_bad_settings_say_what_to_do():
         get_analyzer("direction").settings_from_dict({})
     with pytest.raises(AnalyzerError, match="reward_models"):
         get_analyzer("reward").settings_from_dict({})
+
+
+def test_shared_system_prefix_matches_the_plain_path():
+    """Prompts that start with the same system block (run once) give the same scores as full sequences."""
+    from workbench.lm_scoring import common_prefix_length, encode_pairs
+
+    loaded = load_causal_lm(str(tiny_model_folder("causal")))
+    system = [{"role": "system", "content": "You are a helpful assistant. Thank you for asking, great question."}]
+    pairs = PAIRS.assign(prompt_messages=[
+        json.dumps(system + [{"role": "user", "content": prompt}]) for prompt in PAIRS["prompt"]])
+    prompts = [s.input_ids[:s.response_start] for s in encode_pairs(loaded.tokenizer, pairs, ScoringOptions(), "chosen")]
+    assert common_prefix_length(prompts) > 10
+    shared = score_pairs(loaded, pairs, ScoringOptions(share_prompt=True, token_budget=512), want_vectors=True)
+    plain = score_pairs(loaded, pairs, ScoringOptions(share_prompt=False, token_budget=512), want_vectors=True)
+    for mine, theirs in ((shared.chosen, plain.chosen), (shared.rejected, plain.rejected)):
+        np.testing.assert_allclose(mine.logprob_sum, theirs.logprob_sum, rtol=1e-4)
+        np.testing.assert_allclose(mine.hidden_sum, theirs.hidden_sum, rtol=1e-4, atol=1e-3)
+        np.testing.assert_allclose(mine.last_hidden, theirs.last_hidden, rtol=1e-4, atol=1e-4)

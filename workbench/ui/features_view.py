@@ -53,19 +53,9 @@ def run_panel(store: "WorkspaceStore", *, expanded: bool) -> None:
     """The analyzer's settings form and job monitor (the shared analyzer panel)."""
     from analyzers import get_analyzer
 
-    analyzer = get_analyzer(ANALYZER)
-    running = analyzer_panel.has_active_job()
-    if running:
-        analyzer_panel.job_monitor()
-    with st.expander("Run the features analyzer" + (" again with other settings" if not expanded else ""),
-                     expanded=expanded):
-        st.caption(analyzer.description + " Training takes seconds to minutes on a CPU (faster on a GPU); "
-                   "embeddings are cached in the workspace, so a second run with other SAE settings is quicker.")
-        values = analyzer_panel.settings_form(analyzer, running=running)
-    if values is not None and not running:
-        with state.user_errors():
-            analyzer_panel.start_run(store, ANALYZER, values)
-            st.rerun()
+    analyzer_panel.run_panel(store, get_analyzer(ANALYZER), expanded=expanded)
+    st.caption("Training takes seconds to minutes on a CPU (faster on a GPU); embeddings are cached in the "
+               "workspace, so a second run with other SAE settings is quicker.")
 
 
 # ---------------------------------------------------------------- summary and table
