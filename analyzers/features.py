@@ -61,7 +61,7 @@ class FeaturesSettings:
         except ValueError:
             raise AnalyzerError(f"Setting 'features.matryoshka_prefixes' must be whole numbers separated by commas, "
                                 f"got '{self.matryoshka_prefixes}'.") from None
-        return tuple(sizes) + (self.n_features,)
+        return tuple(size for size in sizes if size != self.n_features) + (self.n_features,)  # the full size always last
 
     def validate(self) -> None:
         if self.mode not in MODES:
@@ -71,7 +71,7 @@ class FeaturesSettings:
         if not 1 <= self.k <= self.n_features:
             raise AnalyzerError(f"Setting 'features.k' must be between 1 and n_features ({self.n_features}).")
         prefixes = self.prefixes()
-        if self.mode == "sae" and list(prefixes) != sorted(set(prefixes)) or prefixes[0] < 1:
+        if self.mode == "sae" and (list(prefixes) != sorted(set(prefixes)) or prefixes[0] < 1):
             raise AnalyzerError(f"Setting 'features.matryoshka_prefixes' must be increasing sizes between 1 and "
                                 f"n_features - 1 ({self.n_features - 1}), got '{self.matryoshka_prefixes}'.")
         if not self.learning_rate > 0:
@@ -133,10 +133,15 @@ def response_texts(pairs: pd.DataFrame, include_prompt: bool) -> tuple[list[str]
     return chosen, rejected
 
 
-def distinct_pairs(pairs: pd.DataFrame, candidates: np.ndarray, include_prompt: bool) -> np.ndarray:
-    """Of the ``candidates`` rows: those whose two texts differ, first of each unordered {text, text} pair."""
+def distinct_pairs(pairs: pd.DataFrame, candidates: np.ndarray, include_prompt: bool,
+                   exclude: np.ndarray | None = None) -> np.ndarray:
+    """Of the ``candidates`` rows: those whose two texts differ, first of each unordered {text, text} pair,
+    leaving out any unordered pair that also occurs in the ``exclude`` rows (so no pair sits in two splits)."""
     chosen, rejected = response_texts(pairs, include_prompt)
     seen: set[tuple[str, str]] = set()
+    if exclude is not None:
+        seen.update((min(chosen[row], rejected[row]), max(chosen[row], rejected[row]))
+                    for row in np.flatnonzero(exclude))
     mask = np.zeros(len(pairs), dtype=bool)
     for row, (first, second) in enumerate(zip(chosen, rejected)):
         key = (min(first, second), max(first, second))
@@ -145,6 +150,14 @@ def distinct_pairs(pairs: pd.DataFrame, candidates: np.ndarray, include_prompt: 
         seen.add(key)
         mask[row] = True
     return mask
+
+
+def repeats_training_pair(pairs: pd.DataFrame, training: np.ndarray, include_prompt: bool) -> np.ndarray:
+    """Rows whose unordered {text, text} pair is also a training row's."""
+    chosen, rejected = response_texts(pairs, include_prompt)
+    keys = [(min(a, b), max(a, b)) for a, b in zip(chosen, rejected)]
+    trained = {keys[row] for row in np.flatnonzero(training)}
+    return np.array([key in trained for key in keys], dtype=bool) & ~np.asarray(training, dtype=bool)
 
 
 def training_mask(pairs: pd.DataFrame, in_validation: np.ndarray, include_prompt: bool) -> np.ndarray:
@@ -240,8 +253,11 @@ class FeaturesAnalyzer(Analyzer):
 
         in_validation = validation_mask(pairs["prompt"], settings.validation_fraction, settings.seed)
         training = training_mask(pairs, in_validation, settings.include_prompt)
+        # A validation pair whose two responses also form a training pair (under another prompt) is no held-out
+        # evidence: leave it out of validation.
+        in_validation = in_validation & ~repeats_training_pair(pairs, training, settings.include_prompt)
         decided = decided_mask(pairs)
-        validation_rows = distinct_pairs(pairs, in_validation, settings.include_prompt)
+        validation_rows = distinct_pairs(pairs, in_validation, settings.include_prompt, exclude=training)
         if not training.any():
             raise AnalyzerError("The features analyzer needs pairs whose two responses differ in the training split; "
                                 "there are none.")

@@ -123,6 +123,27 @@ def mean_pair_tokens(pairs: pd.DataFrame, ids: list[str], max_chars: int) -> flo
 
 # ---------------------------------------------------------------- the analyzer
 
+def split_heldout_by_prompt(pairs: pd.DataFrame, sample: list[str], fraction: float,
+                            seed: int) -> tuple[list[str], list[str]]:
+    """(held-out ids, training ids): whole prompt groups go to held-out (seeded) until the fraction is reached,
+    so no prompt has pairs on both sides and reconstruction is measured on prompts the constitution never saw."""
+    from analyzers.basic import normalize_prompt
+
+    prompt_of = dict(zip(pairs["pair_id"], pairs["prompt"].fillna("").astype(str).map(normalize_prompt)))
+    groups: dict[str, list[str]] = {}
+    for pair_id in sample:
+        groups.setdefault(prompt_of.get(pair_id, pair_id), []).append(pair_id)
+    keys = sorted(groups)
+    target = int(math.floor(fraction * len(sample)))
+    heldout: list[str] = []
+    for index in icai.seeded_rng(seed, "heldout").permutation(len(keys)):
+        if len(heldout) >= target:
+            break
+        heldout.extend(groups[keys[index]])
+    held = set(heldout)
+    return sorted(held), sorted(pair_id for pair_id in sample if pair_id not in held)
+
+
 class PrinciplesAnalyzer(Analyzer):
     name = "principles"
     version = "1"
@@ -211,10 +232,7 @@ class PrinciplesAnalyzer(Analyzer):
     # ------------------------------------------------------------ the work
     def prepare(self, pairs: pd.DataFrame, settings: PrinciplesSettings, context: RunContext) -> Any:
         sample = sample_pairs(pairs, settings.max_pairs, settings.seed)
-        order = icai.seeded_rng(settings.seed, "heldout").permutation(len(sample))
-        n_heldout = int(math.floor(settings.heldout_fraction * len(sample)))
-        heldout_ids = sorted(sample[i] for i in order[:n_heldout])
-        train_ids = sorted(sample[i] for i in order[n_heldout:])
+        heldout_ids, train_ids = split_heldout_by_prompt(pairs, sample, settings.heldout_fraction, settings.seed)
         rows: dict[str, dict[str, Any]] = {pair_id: {"role": ROLE_TRAIN} for pair_id in train_ids}
         rows.update({pair_id: {"role": ROLE_HELDOUT} for pair_id in heldout_ids})
         for pair_id in rows:

@@ -168,7 +168,7 @@ def train_sae(train_differences: np.ndarray, validation_differences: np.ndarray,
     if len(validation):
         validation = torch.cat([validation, -validation]).to(device)
     params = {name: value.to(device).requires_grad_(True)
-              for name, value in _initial_parameters(train, config, generator).items()}
+              for name, value in _initial_parameters(base, config, generator).items()}  # median of d, not of +-d
     train = train.to(device)
     optimizer = torch.optim.Adam(list(params.values()), lr=config.learning_rate)
     threshold_tensor = None

@@ -7,7 +7,7 @@ from analyzers import get_analyzer
 from workbench.ui import analyzer_panel, likelihood_view as view, state
 
 store = state.store()
-st.title("Likelihood displacement")
+st.title("Displacement")
 state.show_flashes()
 st.caption("CHES scores (Razin et al., ICLR 2025) under the causal LM you plan to train with DPO. Pairs whose two "
            "responses the model sees as alike (high ln-CHES) are the ones that make DPO push the chosen response's "

@@ -11,7 +11,7 @@ from workbench.lm_scoring import sigmoid
 from workbench.ui import analyzer_panel, filters as filter_ui, likelihood_view as view, state
 
 store = state.store()
-st.title("Margins and ranking accuracy")
+st.title("Margins")
 state.show_flashes()
 st.caption("Per-pair margins from the reference model (logprob), reward models (reward) and contrast directions "
            "(direction). Positive = the source agrees with the label. Ties are excluded from every accuracy.")

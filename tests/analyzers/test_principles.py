@@ -190,3 +190,16 @@ def test_estimate_counts_calls():
     # 4 decided pairs: 3 train, 1 held out; at most 9 candidates (3 x 3, under 20: one cluster each)
     assert estimate["calls_by_step"] == {"generation": 3, "testing": 2 * 3 * 1, "heldout testing": 2 * 1 * 1, "judging": 2}
     assert estimate["calls"] == 13 and estimate["prompt_tokens"] > 0
+
+
+def test_heldout_split_keeps_each_prompt_on_one_side():
+    from analyzers.principles import split_heldout_by_prompt
+
+    pairs = pd.DataFrame({"pair_id": [f"p{i}" for i in range(40)],
+                          "prompt": [f"Prompt {i // 4}" if i < 32 else f"  prompt {i // 4} " for i in range(40)]})
+    heldout, train = split_heldout_by_prompt(pairs, pairs["pair_id"].tolist(), 0.25, seed=3)
+    assert sorted(heldout + train) == sorted(pairs["pair_id"]) and not set(heldout) & set(train)
+    prompt_of = dict(zip(pairs["pair_id"], pairs["prompt"].str.strip().str.lower()))
+    assert not {prompt_of[p] for p in heldout} & {prompt_of[p] for p in train}
+    assert 10 <= len(heldout) <= 13  # whole groups of 4 until a quarter is reached
+    assert split_heldout_by_prompt(pairs, pairs["pair_id"].tolist(), 0.25, seed=3) == (heldout, train)

@@ -111,7 +111,7 @@ def test_threshold_is_an_ema_of_the_smallest_kept_magnitude():
     generator = torch.Generator().manual_seed(config.seed)
     base = torch.from_numpy(data)
     train = torch.cat([base, -base])
-    params = {k: v.requires_grad_(True) for k, v in sae._initial_parameters(train, config, generator).items()}
+    params = {k: v.requires_grad_(True) for k, v in sae._initial_parameters(base, config, generator).items()}
     optimizer = torch.optim.Adam(list(params.values()), lr=config.learning_rate)
     order = torch.randperm(128, generator=generator)
     threshold = None
@@ -136,3 +136,19 @@ def test_bad_configuration_names_the_setting():
         sae.SAEConfig(n_features=4, k=5, prefixes=(4,)).validate()
     with pytest.raises(AnalyzerError, match="matryoshka_prefixes"):
         sae.SAEConfig(n_features=8, k=2, prefixes=(6, 4, 8)).validate()
+
+
+def test_training_starts_the_pre_bias_at_the_median_of_the_unflipped_differences(monkeypatch):
+    """The sign-flipped copies would make every median exactly 0; the start uses the training d themselves."""
+    seen = {}
+    original = sae._initial_parameters
+
+    def spy(train, config, generator):
+        seen["train"] = train.clone()
+        return original(train, config, generator)
+
+    monkeypatch.setattr(sae, "_initial_parameters", spy)
+    data = _data(n=64) + 3.0
+    sae.train_sae(data, data[:8], sae.SAEConfig(n_features=8, k=2, prefixes=(8,), max_epochs=1, device="cpu"))
+    assert np.allclose(seen["train"].numpy(), data)
+    assert np.abs(np.median(seen["train"].numpy(), axis=0)).min() > 1.0
