@@ -166,6 +166,22 @@ def model_label(spec: str) -> str:
     return EMBEDDED_CAUSAL_LM if spec == DEFAULT_MODEL else spec
 
 
+def _tokenizer_and_model(model_class, source: str, extra: dict, spec: str, what: str, torch_dtype,
+                         trust_remote_code: bool):
+    """Tokenizer and model from a folder or hub id, with one-sentence errors for the usual failures."""
+    from transformers import AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=trust_remote_code, **extra)
+        model = model_class.from_pretrained(source, dtype=torch_dtype, trust_remote_code=trust_remote_code, **extra)
+    except (OSError, ValueError) as error:
+        if "trust_remote_code" in str(error):
+            raise AnalyzerError(f"{what.capitalize()} '{spec}' needs custom code from its repository; set "
+                                "'trust_remote_code' to true only if you trust it.") from None
+        raise _load_error(spec, what, error) from None
+    return tokenizer, model
+
+
 def load_causal_lm(spec: str = DEFAULT_MODEL, *, device: str = "auto", dtype: str = "auto",
                    trust_remote_code: bool = False) -> LoadedModel:
     """A causal LM in eval mode: the embedded SmolLM2 for "default", else a local folder or a hub id."""
@@ -176,18 +192,11 @@ def load_causal_lm(spec: str = DEFAULT_MODEL, *, device: str = "auto", dtype: st
     with _lock:
         if key in _loaded:
             return _loaded[key]
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers import AutoModelForCausalLM
 
         source, extra = (str(embedded_causal_lm_folder()), {}) if spec == DEFAULT_MODEL else _hub_or_folder(spec, "Model")
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=trust_remote_code, **extra)
-            model = AutoModelForCausalLM.from_pretrained(source, dtype=torch_dtype, trust_remote_code=trust_remote_code,
-                                                         **extra)
-        except (OSError, ValueError) as error:
-            if "trust_remote_code" in str(error):
-                raise AnalyzerError(f"Model '{spec}' needs custom code from its repository; set 'trust_remote_code' "
-                                    "to true only if you trust it.") from None
-            raise _load_error(spec, "model", error) from None
+        tokenizer, model = _tokenizer_and_model(AutoModelForCausalLM, source, extra, spec, "model", torch_dtype,
+                                                trust_remote_code)
         model.to(device).eval()
         loaded = LoadedModel(model, tokenizer, device, torch_dtype, model_label(spec))
         _loaded[key] = loaded
@@ -206,15 +215,11 @@ def load_reward_model(spec: str, *, device: str = "auto", dtype: str = "auto",
     with _lock:
         if key in _loaded:
             return _loaded[key]
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from transformers import AutoModelForSequenceClassification
 
         source, extra = _hub_or_folder(spec, "Reward model")
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=trust_remote_code, **extra)
-            model = AutoModelForSequenceClassification.from_pretrained(
-                source, dtype=torch_dtype, trust_remote_code=trust_remote_code, **extra)
-        except (OSError, ValueError) as error:
-            raise _load_error(spec, "reward model", error) from None
+        tokenizer, model = _tokenizer_and_model(AutoModelForSequenceClassification, source, extra, spec, "reward model",
+                                                torch_dtype, trust_remote_code)
         if int(model.config.num_labels) != 1:
             raise AnalyzerError(f"Reward model '{spec}' has {model.config.num_labels} output labels; a reward model "
                                 "has exactly one (a scalar score).")
