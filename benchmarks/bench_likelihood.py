@@ -30,8 +30,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-# Llama-shaped configurations of common sizes (GQA, SwiGLU); weights are random.
+# Llama-shaped configurations of common sizes (GQA, SwiGLU); weights are random. "tiny" smoke-tests the script.
 SHAPES = {
+    "tiny": dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+                 num_key_value_heads=2, vocab_size=1000, tie_word_embeddings=True),
     "0.5b": dict(hidden_size=896, intermediate_size=4864, num_hidden_layers=24, num_attention_heads=14,
                  num_key_value_heads=2, vocab_size=151936, tie_word_embeddings=True),
     "1.5b": dict(hidden_size=1536, intermediate_size=8960, num_hidden_layers=28, num_attention_heads=12,
@@ -192,15 +194,17 @@ def synthetic_sequences(rng, pairs: int, vocab: int, prompt_mean: int = 100, res
     return out
 
 
-def run_gpu(shapes: list[str], pairs: int, naive_pairs: int, token_budget: int) -> None:
+def run_gpu(shapes: list[str], pairs: int, naive_pairs: int, token_budget: int, device: str = "cuda") -> None:
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
     from workbench.lm_scoring import ScoringOptions
     from workbench.models import LoadedModel
 
-    assert torch.cuda.is_available(), "the gpu benchmark needs CUDA"
-    name = torch.cuda.get_device_name()
+    if device == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("The gpu benchmark needs CUDA (use --device cpu --shapes tiny to smoke-test the script).")
+    name = torch.cuda.get_device_name() if device == "cuda" else "cpu (smoke test)"
+    dtype = torch.bfloat16 if device == "cuda" else torch.float32
     peak = next((value for key, value in GPU_PEAKS.items() if key.replace(" ", "").lower() in name.replace(" ", "").lower()),
                 989.4e12)
     results = {"gpu": name, "peak_bf16_flops": peak, "pairs": pairs, "shapes": {}}
@@ -209,20 +213,21 @@ def run_gpu(shapes: list[str], pairs: int, naive_pairs: int, token_budget: int) 
         config = LlamaConfig(**SHAPES[shape], max_position_embeddings=4096, pad_token_id=0, eos_token_id=2,
                              bos_token_id=1)
         torch.manual_seed(0)
-        with torch.device("cuda"):
-            model = LlamaForCausalLM(config).to(torch.bfloat16).eval()
+        with torch.device(device):
+            model = LlamaForCausalLM(config).to(dtype).eval()
         params = sum(p.numel() for p in model.parameters())
         non_embedding = params - model.get_input_embeddings().weight.numel()
-        loaded = LoadedModel(model, _Tokenizer(), "cuda", torch.bfloat16, f"random-llama-{shape}")
+        loaded = LoadedModel(model, _Tokenizer(), device, dtype, f"random-llama-{shape}")
         sequences = synthetic_sequences(rng, pairs, config.vocab_size)
         chosen = [c for c, _ in sequences]
         rejected = [r for _, r in sequences]
         tokens = sum(len(s.input_ids) for s in chosen + rejected)
         options = ScoringOptions(max_length=4096, token_budget=token_budget)
         batched_ln_ches(loaded, chosen[:8], rejected[:8], options)  # warm-up
-        torch.cuda.reset_peak_memory_stats()
+        if device == "cuda":
+            torch.cuda.reset_peak_memory_stats()
         ours, ours_s = batched_ln_ches(loaded, chosen, rejected, options)
-        peak_memory = torch.cuda.max_memory_allocated()
+        peak_memory = torch.cuda.max_memory_allocated() if device == "cuda" else 0
         subset = sequences[:naive_pairs]
         naive_ln_ches(model, subset[:2])  # warm-up
         naive, naive_s = naive_ln_ches(model, subset)
@@ -239,8 +244,9 @@ def run_gpu(shapes: list[str], pairs: int, naive_pairs: int, token_budget: int) 
         }
         print(shape, results["shapes"][shape], flush=True)
         del model, loaded
-        torch.cuda.empty_cache()
-    report("gpu", results)
+        if device == "cuda":
+            torch.cuda.empty_cache()
+    report("gpu" if device == "cuda" else "gpu-smoke", results)
 
 
 def main() -> None:
@@ -250,13 +256,14 @@ def main() -> None:
     parser.add_argument("--naive-pairs", type=int, default=100, help="gpu: pairs the naive way runs (extrapolated)")
     parser.add_argument("--shapes", default="0.5b,1.5b,8b")
     parser.add_argument("--token-budget", type=int, default=65536)
+    parser.add_argument("--device", default="cuda", help="gpu mode: cuda, or cpu with --shapes tiny to smoke-test")
     args = parser.parse_args()
     if args.mode == "cpu":
         run_cpu(args.pairs or 64)
     elif args.mode == "sample":
         run_sample()
     else:
-        run_gpu(args.shapes.split(","), args.pairs or 2000, args.naive_pairs, args.token_budget)
+        run_gpu(args.shapes.split(","), args.pairs or 2000, args.naive_pairs, args.token_budget, args.device)
 
 
 if __name__ == "__main__":
