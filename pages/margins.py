@@ -1,14 +1,10 @@
 """Margins: how the reference model, reward models and directions rank each pair; likely mislabelled pairs."""
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 from analyzers import get_analyzer
-from analyzers.margins import reliability_curve
-from workbench.filters import FilterSpec
-from workbench.lm_scoring import sigmoid
-from workbench.ui import analyzer_panel, filters as filter_ui, likelihood_view as view, state
+from workbench.ui import analyzer_panel, likelihood_view as view, state
 
 store = state.store()
 st.title("Margins")
@@ -66,34 +62,7 @@ if runs["reward"]:
                f"flip rate: {reward_summary.get('estimated_flip_rate') or 0:.1%} of decided pairs.")
 
 st.subheader("Likely mislabelled pairs")
-preference = [c for c in view.PREFERENCE_MARGINS if c in columns]
-disagree, present = view.disagreement_counts(frame)
-decided = frame["label"] != "tie"
-at_least = st.number_input("Sources that must disagree with the label", min_value=1, max_value=max(len(preference), 1),
-                           value=max(1, len(preference) // 2 + (len(preference) % 2)), key="wb.margins.at_least",
-                           help="A source disagrees when its margin is negative: it prefers the rejected side. "
-                                f"Sources here: {', '.join(preference)}.")
-suspects = frame[decided & (disagree >= at_least)].assign(disagreeing=disagree[decided & (disagree >= at_least)])
-st.metric("Candidates", f"{len(suspects):,}", help="Decided pairs where at least that many margin sources prefer the "
-          "rejected response.")
-order = "reward.margin_mean" if "reward.margin_mean" in suspects else preference[0]
-st.dataframe(suspects.sort_values(["disagreeing", order], ascending=[False, True]).head(200)[
-    ["pair_id", "source", "disagreeing", *preference]], hide_index=True, width="stretch")
-if st.button("Filter to these pairs", key="wb.margins.suspects.apply", icon=":material/filter_alt:"):
-    spec = filter_ui.current_spec()
-    filter_ui.set_spec(FilterSpec(spec.filters, view.disagreement_where(preference, int(at_least))))
-    state.flash(f"SQL filter set: pairs where at least {int(at_least)} of {', '.join(preference)} are negative. "
-                "Open Explore to review them or Export to write them (or exclude them).")
-    st.rerun()
-view.filter_link_row()
+view.mislabel_section(frame, columns)
 
 if runs["logprob"] and (store.active_runs()["logprob"].summary or {}).get("rater_alpha_from_data"):
-    st.subheader("Reliability")
-    predicted_column = next((c for c in ("reward.margin_mean", "logprob.dpo_margin", "logprob.reference_margin_mean")
-                             if c in frame and frame[c].notna().any()), None)
-    if predicted_column:
-        table = reliability_curve(sigmoid(frame[predicted_column].to_numpy(np.float64)),
-                                  frame["logprob.rater_alpha"].to_numpy(np.float64))
-        st.plotly_chart(view.reliability_figure(table, predicted_column), key="wb.margins.reliability")
-        st.caption("Pairs binned by the predicted probability that raters prefer the chosen side; each point is the "
-                   "bin's mean observed rater proportion. On the diagonal = calibrated.")
+    view.reliability_section(frame)

@@ -223,7 +223,7 @@ def score_sequences(loaded, sequences: list[EncodedSequence], options: ScoringOp
         count = lambda chosen_units: sum(len(units[i][1]) for i in chosen_units)
     else:
         sizes = [(0, [len(s.input_ids)]) for s in distinct]
-        run = lambda chosen: _forward(loaded, [distinct[i] for i in chosen], options, want_vectors, chosen, *outputs)
+        run = lambda chosen: _forward(loaded, [distinct[i] for i in chosen], options, want_vectors, chosen, outputs)
         describe = lambda unit: f"One sequence of {len(distinct[unit].input_ids)} tokens"
         count = len
     done = 0
@@ -258,6 +258,13 @@ def score_sequences(loaded, sequences: list[EncodedSequence], options: ScoringOp
     )
 
 
+def _pad_id(tokenizer) -> int:
+    """The id padding uses (never attended to or read): the tokenizer's pad token, else EOS, else 0."""
+    if tokenizer.pad_token_id is not None:
+        return tokenizer.pad_token_id
+    return tokenizer.eos_token_id or 0
+
+
 def _free_cuda_memory() -> None:
     import torch
 
@@ -273,12 +280,11 @@ def final_hidden_states(model, input_ids, attention_mask, position_ids):
 
 
 def _forward(loaded, seqs: list[EncodedSequence], options: ScoringOptions, want_vectors: bool, slots: list[int],
-             logprob: np.ndarray, hidden_sum, last_hidden) -> None:
+             outputs: tuple) -> None:
     import torch
 
     model, device = loaded.model, loaded.device
-    pad_id = loaded.tokenizer.pad_token_id
-    pad_id = pad_id if pad_id is not None else (loaded.tokenizer.eos_token_id or 0)
+    pad_id = _pad_id(loaded.tokenizer)
     width = max(len(s.input_ids) for s in seqs)
     ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
     mask = torch.zeros((len(seqs), width), dtype=torch.long)
@@ -301,17 +307,11 @@ def _forward(loaded, seqs: list[EncodedSequence], options: ScoringOptions, want_
     with torch.inference_mode():
         hidden = final_hidden_states(model, ids.to(device), mask.to(device), positions.to(device))
         picked = hidden[rows_t.to(device), states_t.to(device)]  # (T, d) in the model's dtype
-        token_logprobs = _token_logprobs(model, picked, targets_t.to(device))  # float32 (T,)
-        per_row = torch.zeros(len(seqs), dtype=torch.float64, device=device)
-        per_row.index_add_(0, rows_t.to(device), token_logprobs.double())
-        logprob[slots] = per_row.cpu().numpy()
+        last = None
         if want_vectors:
-            sums = torch.zeros((len(seqs), hidden.shape[-1]), dtype=torch.float32, device=device)
-            sums.index_add_(0, rows_t.to(device), picked.float())
             last_index = torch.tensor([offset + len(seq.input_ids) - 1 for seq, offset in zip(seqs, offsets)])
-            last = hidden[torch.arange(len(seqs), device=device), last_index.to(device)].float()
-            hidden_sum[slots] = sums.cpu().numpy()
-            last_hidden[slots] = last.cpu().numpy()
+            last = hidden[torch.arange(len(seqs), device=device), last_index.to(device)]
+        _store_scores(model, picked, targets_t.to(device), rows_t.to(device), slots, last, outputs)
 
 
 def _forward_shared(loaded, units: list[tuple[list[int], list[tuple[int, list[int]]]]], want_vectors: bool,
@@ -322,10 +322,8 @@ def _forward_shared(loaded, units: list[tuple[list[int], list[tuple[int, list[in
     response pass. Positions continue from each prompt's true length, so padding never shifts them."""
     import torch
 
-    logprob, hidden_sum, last_hidden = outputs
     model, device = loaded.model, loaded.device
-    pad_id = loaded.tokenizer.pad_token_id
-    pad_id = pad_id if pad_id is not None else (loaded.tokenizer.eos_token_id or 0)
+    pad_id = _pad_id(loaded.tokenizer)
     # Tokens every prompt of the batch starts with (a chat template's system block): run them once.
     shared = common_prefix_length([prompt for prompt, _ in units])
     prompt_width = max(len(prompt) for prompt, _ in units) - shared
@@ -371,20 +369,31 @@ def _forward_shared(loaded, units: list[tuple[list[int], list[tuple[int, list[in
         flat_positions = torch.cat([torch.arange(int(n)) for n in lengths]) if len(rows) else torch.zeros(0, dtype=torch.long)
         picked = states[flat_rows.to(device), flat_positions.to(device)]
         targets = response_ids[flat_rows, flat_positions].to(device)
-        token_logprobs = _token_logprobs(model, picked, targets)
-        per_row = torch.zeros(len(rows), dtype=torch.float64, device=device)
-        per_row.index_add_(0, flat_rows.to(device), token_logprobs.double())
-        slots = [slot for _, slot, _ in rows]
-        logprob[slots] = per_row.cpu().numpy()
+        last = None
         if want_vectors:
-            sums = torch.zeros((len(rows), hidden.shape[-1]), dtype=torch.float32, device=device)
-            sums.index_add_(0, flat_rows.to(device), picked.float())
             # The state at the last token: the last response token, or the prompt's last one for an empty response.
             last = torch.where((lengths > 0)[:, None].to(device),
                                hidden[torch.arange(len(rows), device=device), (lengths - 1).clamp(min=0).to(device)],
-                               prompt_last[unit_of_row.to(device)]).float()
-            hidden_sum[slots] = sums.cpu().numpy()
-            last_hidden[slots] = last.cpu().numpy()
+                               prompt_last[unit_of_row.to(device)])
+        _store_scores(model, picked, targets, flat_rows.to(device), [slot for _, slot, _ in rows], last, outputs)
+
+
+def _store_scores(model, picked, targets, rows, slots: list[int], last, outputs: tuple) -> None:
+    """Per-sequence log-prob sums (float64), hidden-state sums and last states (float32) into ``outputs``.
+
+    ``picked`` holds the states that predict ``targets``, flattened over sequences; ``rows`` says whose each is;
+    ``slots`` are the sequences' places in ``outputs``; ``last`` is None when no vectors are wanted."""
+    import torch
+
+    logprob, hidden_sum, last_hidden = outputs
+    per_row = torch.zeros(len(slots), dtype=torch.float64, device=picked.device)
+    per_row.index_add_(0, rows, _token_logprobs(model, picked, targets).double())
+    logprob[slots] = per_row.cpu().numpy()
+    if last is not None:
+        sums = torch.zeros((len(slots), picked.shape[-1]), dtype=torch.float32, device=picked.device)
+        sums.index_add_(0, rows, picked.float())
+        hidden_sum[slots] = sums.cpu().numpy()
+        last_hidden[slots] = last.float().cpu().numpy()
 
 
 def _token_logprobs(model, states, targets):

@@ -15,7 +15,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from workbench.errors import AnalyzerError
 
@@ -182,25 +182,31 @@ def _tokenizer_and_model(model_class, source: str, extra: dict, spec: str, what:
     return tokenizer, model
 
 
+def _remembered(key: tuple, build: Callable[[], Any]) -> Any:
+    """The model loaded under ``key`` in this process, built once (under the lock) on first use."""
+    with _lock:
+        if key not in _loaded:
+            _loaded[key] = build()
+        return _loaded[key]
+
+
 def load_causal_lm(spec: str = DEFAULT_MODEL, *, device: str = "auto", dtype: str = "auto",
                    trust_remote_code: bool = False) -> LoadedModel:
     """A causal LM in eval mode: the embedded SmolLM2 for "default", else a local folder or a hub id."""
     spec = (spec or DEFAULT_MODEL).strip()
     device = resolve_device(device)
     torch_dtype = resolve_dtype(dtype, device)
-    key = ("causal", spec, device, str(torch_dtype), trust_remote_code)
-    with _lock:
-        if key in _loaded:
-            return _loaded[key]
+
+    def build() -> LoadedModel:
         from transformers import AutoModelForCausalLM
 
         source, extra = (str(embedded_causal_lm_folder()), {}) if spec == DEFAULT_MODEL else _hub_or_folder(spec, "Model")
         tokenizer, model = _tokenizer_and_model(AutoModelForCausalLM, source, extra, spec, "model", torch_dtype,
                                                 trust_remote_code)
         model.to(device).eval()
-        loaded = LoadedModel(model, tokenizer, device, torch_dtype, model_label(spec))
-        _loaded[key] = loaded
-        return loaded
+        return LoadedModel(model, tokenizer, device, torch_dtype, model_label(spec))
+
+    return _remembered(("causal", spec, device, str(torch_dtype), trust_remote_code), build)
 
 
 def load_reward_model(spec: str, *, device: str = "auto", dtype: str = "auto",
@@ -211,10 +217,8 @@ def load_reward_model(spec: str, *, device: str = "auto", dtype: str = "auto",
         raise AnalyzerError("Setting 'reward_models' is empty; give one or more reward model folders or hub ids.")
     device = resolve_device(device)
     torch_dtype = resolve_dtype(dtype, device)
-    key = ("reward", spec, device, str(torch_dtype), trust_remote_code)
-    with _lock:
-        if key in _loaded:
-            return _loaded[key]
+
+    def build() -> LoadedModel:
         from transformers import AutoModelForSequenceClassification
 
         source, extra = _hub_or_folder(spec, "Reward model")
@@ -228,19 +232,17 @@ def load_reward_model(spec: str, *, device: str = "auto", dtype: str = "auto",
         if model.config.pad_token_id is None:
             model.config.pad_token_id = tokenizer.pad_token_id
         model.to(device).eval()
-        loaded = LoadedModel(model, tokenizer, device, torch_dtype, spec)
-        _loaded[key] = loaded
-        return loaded
+        return LoadedModel(model, tokenizer, device, torch_dtype, spec)
+
+    return _remembered(("reward", spec, device, str(torch_dtype), trust_remote_code), build)
 
 
 def load_text_encoder(spec: str = DEFAULT_MODEL, *, device: str = "auto"):
     """A sentence-transformers encoder: the embedded all-MiniLM-L6-v2 for "default", else a folder or hub id."""
     spec = (spec or DEFAULT_MODEL).strip()
     device = resolve_device(device)
-    key = ("encoder", spec, device)
-    with _lock:
-        if key in _loaded:
-            return _loaded[key]
+
+    def build():
         from sentence_transformers import SentenceTransformer
 
         if spec in (DEFAULT_MODEL, EMBEDDED_ENCODER, f"sentence-transformers/{EMBEDDED_ENCODER}"):
@@ -253,11 +255,11 @@ def load_text_encoder(spec: str = DEFAULT_MODEL, *, device: str = "auto"):
         else:
             source, extra = _hub_or_folder(spec, "Encoder")
         try:
-            encoder = SentenceTransformer(source, device=device, **extra)
+            return SentenceTransformer(source, device=device, **extra)
         except (OSError, ValueError) as error:
             raise _load_error(spec, "encoder", error) from None
-        _loaded[key] = encoder
-        return encoder
+
+    return _remembered(("encoder", spec, device), build)
 
 
 def encoder_label(spec: str) -> str:

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from analyzers import bias_model
-from workbench.filters import Filter, FilterSpec
+from workbench.filters import Filter
 from workbench.ui import filters, state
 
 if TYPE_CHECKING:
@@ -219,8 +219,7 @@ QUICK_FILTERS = {
 
 def add_filters(new: list[Filter]) -> None:
     """Append structured filters to the Explore filter state (the same state Export reads)."""
-    spec = filters.current_spec()
-    filters.set_spec(FilterSpec([*spec.filters, *new], spec.where))
+    filters.add_filters(new)
     state.flash("Added the filter " + "; ".join(f"`{f.describe()}`" for f in new) + " to Explore and Export.")
 
 

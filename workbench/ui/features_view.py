@@ -129,10 +129,8 @@ def active_filter(feature: int) -> Filter:
 
 def _filter_active(feature: int) -> None:
     """Add 'feature j is active' to the shared filter state (Explore and Export use it)."""
-    spec = filters.current_spec()
     wanted = active_filter(feature)
-    if all((f.column, f.op, f.value) != (wanted.column, wanted.op, wanted.value) for f in spec.filters):
-        filters.set_spec(FilterSpec([*spec.filters, wanted], spec.where))
+    filters.add_filters([wanted])
     state.flash(f"Added the filter '{wanted.describe()}': Explore and Export now show the pairs where feature "
                 f"{feature} is active (with your other filters).", "success")
 

@@ -62,6 +62,18 @@ def set_spec(spec: FilterSpec) -> None:
     st.session_state[WHERE_KEY] = spec.where or ""
 
 
+def with_filters(spec: FilterSpec, new: list[Filter], *, replacing: tuple[str, ...] = ()) -> FilterSpec:
+    """``spec`` plus ``new`` filters: earlier filters on the ``replacing`` columns dropped, each filter kept once."""
+    kept = [f for f in spec.filters if f.column not in replacing]
+    kept += [f for f in new if f not in kept]
+    return FilterSpec(kept, spec.where)
+
+
+def add_filters(new: list[Filter], *, replacing: tuple[str, ...] = ()) -> None:
+    """Add structured filters to the shared filter state that Explore and Export read (see ``with_filters``)."""
+    set_spec(with_filters(current_spec(), new, replacing=replacing))
+
+
 def _try_apply(store: "WorkspaceStore", spec: FilterSpec) -> bool:
     """Apply ``spec`` if the workspace accepts it; else keep its error for the next render."""
     try:

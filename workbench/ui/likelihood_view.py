@@ -53,9 +53,7 @@ def has_run(store: "WorkspaceStore", analyzer: str) -> bool:
 
 def apply_filters(new_filters: list[Filter], message: str, replace_columns: tuple[str, ...] = ()) -> None:
     """Add filters to the shared filter state (dropping earlier ones on ``replace_columns``) and say so."""
-    spec = filter_ui.current_spec()
-    kept = [f for f in spec.filters if f.column not in replace_columns]
-    filter_ui.set_spec(FilterSpec(kept + new_filters, spec.where))
+    filter_ui.add_filters(new_filters, replacing=replace_columns)
     state.flash(message + " Open Explore to see the pairs or Export to write them.", "success")
 
 
@@ -212,11 +210,15 @@ def accuracy_table(frame: pd.DataFrame, betas: list[float]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def disagreement_counts(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Per pair: how many margin sources disagree with the label (margin < 0) and how many have a value."""
+def mislabel_candidates(frame: pd.DataFrame, at_least: int) -> pd.DataFrame:
+    """Decided pairs where at least ``at_least`` margin sources are negative (prefer the rejected side), with
+    their count in 'disagreeing', most disagreeing first, then the most negative reward (or first) margin."""
     present = [c for c in PREFERENCE_MARGINS if c in frame.columns]
-    values = frame[present]
-    return (values < 0).sum(axis=1), values.notna().sum(axis=1)
+    disagreeing = (frame[present] < 0).sum(axis=1)
+    chosen = (frame["label"] != "tie") & (disagreeing >= at_least)
+    suspects = frame[chosen].assign(disagreeing=disagreeing[chosen])
+    order = "reward.margin_mean" if "reward.margin_mean" in present else present[0]
+    return suspects.sort_values(["disagreeing", order], ascending=[False, True])
 
 
 def disagreement_where(columns: list[str], at_least: int) -> str:
@@ -241,3 +243,42 @@ def reliability_figure(table: pd.DataFrame, predicted_name: str):
     figure.update_xaxes(title=f"predicted P(chosen preferred) = sigmoid({predicted_name})", range=[0, 1])
     figure.update_yaxes(title="observed share of raters preferring chosen", range=[0, 1])
     return figure
+
+
+def mislabel_section(frame: pd.DataFrame, columns: list[str]) -> None:
+    """Pairs whose margin sources disagree with the label, and a one-click SQL filter to them."""
+    preference = [c for c in PREFERENCE_MARGINS if c in columns]
+    at_least = st.number_input("Sources that must disagree with the label", min_value=1,
+                               max_value=max(len(preference), 1), value=max(1, (len(preference) + 1) // 2),
+                               key="wb.margins.at_least",
+                               help="A source disagrees when its margin is negative: it prefers the rejected side. "
+                                    f"Sources here: {', '.join(preference)}.")
+    suspects = mislabel_candidates(frame, int(at_least))
+    st.metric("Candidates", f"{len(suspects):,}", help="Decided pairs where at least that many margin sources prefer "
+              "the rejected response.")
+    st.dataframe(suspects.head(200)[["pair_id", "source", "disagreeing", *preference]], hide_index=True,
+                 width="stretch")
+    if st.button("Filter to these pairs", key="wb.margins.suspects.apply", icon=":material/filter_alt:"):
+        spec = filter_ui.current_spec()
+        filter_ui.set_spec(FilterSpec(spec.filters, disagreement_where(preference, int(at_least))))
+        state.flash(f"SQL filter set: pairs where at least {int(at_least)} of {', '.join(preference)} are negative. "
+                    "Open Explore to review them or Export to write them (or exclude them).")
+        st.rerun()
+    filter_link_row()
+
+
+def reliability_section(frame: pd.DataFrame) -> None:
+    """Predicted P(chosen preferred) against the observed rater proportions, from the first margin present."""
+    from analyzers.margins import reliability_curve
+    from workbench.lm_scoring import sigmoid
+
+    predicted = next((c for c in ("reward.margin_mean", "logprob.dpo_margin", "logprob.reference_margin_mean")
+                      if c in frame and frame[c].notna().any()), None)
+    if predicted is None:
+        return
+    st.subheader("Reliability")
+    table = reliability_curve(sigmoid(frame[predicted].to_numpy(np.float64)),
+                              frame["logprob.rater_alpha"].to_numpy(np.float64))
+    st.plotly_chart(reliability_figure(table, predicted), key="wb.margins.reliability")
+    st.caption("Pairs binned by the predicted probability that raters prefer the chosen side; each point is the "
+               "bin's mean observed rater proportion. On the diagonal = calibrated.")

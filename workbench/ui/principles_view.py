@@ -9,7 +9,7 @@ import streamlit as st
 
 from analyzers.annotator_metrics import METRIC_DEFINITIONS
 from workbench.errors import WorkbenchError
-from workbench.filters import Filter, FilterSpec
+from workbench.filters import Filter
 from workbench.ui import analyzer_panel, filters, state
 
 if TYPE_CHECKING:
@@ -74,8 +74,7 @@ def _filter_and_explore(store: "WorkspaceStore", column: str, value: str) -> Non
     """Add ``column = value`` to the shared filters (checked by a count first) and open Explore."""
     from workbench import query
 
-    spec = filters.current_spec()
-    new = FilterSpec([*spec.filters, Filter(column, "=", value)], spec.where)
+    new = filters.with_filters(filters.current_spec(), [Filter(column, "=", value)])
     try:
         query.count(store, new)
     except WorkbenchError as error:
