@@ -4,7 +4,9 @@ The naive way is what the paper's script does: one pair at a time, each side run
 for every layer's hidden states and the full logits. Ours: length-sorted micro-batches by token budget, only
 the final hidden state, log-softmax only at response positions, float32 accumulation.
 
-  python benchmarks/bench_likelihood.py cpu [--pairs 64]        # embedded SmolLM2 on sample pairs, this CPU
+  python benchmarks/bench_likelihood.py cpu [--pairs 64] [--data FILE]
+                                                                  # embedded SmolLM2 on the first pairs of the
+                                                                  # sample (or any dataset file), this CPU
   python benchmarks/bench_likelihood.py sample                    # the ches job on all of sample_data, timed,
                                                                   # and how many planted near-duplicates rank top
   python benchmarks/bench_likelihood.py gpu [--shapes 0.5b,1.5b,8b] [--pairs 2000]
@@ -29,6 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+SAMPLE = ROOT / "sample_data" / "preferences.jsonl"
 
 # Llama-shaped configurations of common sizes (GQA, SwiGLU); weights are random. "tiny" smoke-tests the script.
 SHAPES = {
@@ -90,6 +93,24 @@ def batched_ln_ches(loaded, sequences_chosen, sequences_rejected, options) -> tu
     return ln, elapsed
 
 
+def work_ratio(model, chosen, rejected) -> float:
+    """Model FLOPs of the naive way over the least our path can do: no padding, each distinct prompt once, the
+    prompts' common prefix once, the LM head only where a response token is predicted (attention left out).
+    The measured speedup over this ratio is how much faster than the naive way each FLOP runs."""
+    from workbench.lm_scoring import common_prefix_length, prompt_groups
+
+    head = model.get_output_embeddings().weight.numel()
+    body = sum(p.numel() for p in model.parameters()) - model.get_input_embeddings().weight.numel()
+    body -= 0 if model.config.tie_word_embeddings else head
+    sequences = chosen + rejected
+    naive = sum(len(s.input_ids) for s in sequences) * 2 * (body + head)
+    prompts = [prompt for prompt, _ in prompt_groups(sequences)]
+    prompt_tokens = sum(len(prompt) for prompt in prompts) - (len(prompts) - 1) * common_prefix_length(prompts)
+    predicted = sum(s.n_predicted for s in sequences)
+    least = (prompt_tokens + predicted) * 2 * body + predicted * 2 * head
+    return naive / least
+
+
 def report(name: str, figures: dict) -> None:
     figures = {"benchmark": name, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores", **figures}
@@ -101,15 +122,24 @@ def report(name: str, figures: dict) -> None:
 
 # ---------------------------------------------------------------- CPU: the embedded model on sample pairs
 
-def run_cpu(pairs: int) -> None:
-    import pandas as pd
+def pairs_of(data: Path, count: int):
+    """The first ``count`` preferred pairs of a dataset file, read through the workbench's own loader."""
+    from workbench.workspace import WorkspaceStore
 
+    with tempfile.TemporaryDirectory() as folder:
+        store = WorkspaceStore(Path(folder) / "workspace")
+        store.load(str(data))
+        frame = store.sql_df("SELECT prompt, prompt_messages, chosen, rejected FROM pairs WHERE label = 'preferred' "
+                             "ORDER BY dataset_id, row_index LIMIT ?", [count])
+        store.close()
+    return frame
+
+
+def run_cpu(pairs: int, data: Path) -> None:
     from workbench.lm_scoring import ScoringOptions, encode_pairs
     from workbench.models import load_causal_lm
 
-    rows = [json.loads(line) for line in open(ROOT / "sample_data" / "preferences.jsonl", encoding="utf-8")]
-    frame = pd.DataFrame([r for r in rows if isinstance(r["prompt"], str)][:pairs])
-    frame["prompt_messages"] = None
+    frame = pairs_of(data, pairs)
     loaded = load_causal_lm("default", device="cpu")
     options = ScoringOptions()
     chosen = encode_pairs(loaded.tokenizer, frame, options, "chosen")
@@ -119,12 +149,15 @@ def run_cpu(pairs: int) -> None:
     ours, ours_s = batched_ln_ches(loaded, chosen, rejected, options)
     naive, naive_s = naive_ln_ches(loaded.model, list(zip(chosen, rejected)))
     scale = np.abs(naive).max()
-    report("cpu", {
-        "model": loaded.name, "pairs": len(frame), "tokens": tokens,
+    prompt_tokens = sum(s.response_start for s in chosen)
+    report("cpu" if data == SAMPLE else f"cpu-{data.name.split('.')[0]}", {
+        "model": loaded.name, "data": data.name, "pairs": len(frame), "tokens": tokens,
+        "mean_prompt_tokens": round(prompt_tokens / len(frame), 1),
+        "mean_response_tokens": round((tokens - 2 * prompt_tokens) / (2 * len(frame)), 1),
         "naive_seconds": round(naive_s, 2), "batched_seconds": round(ours_s, 2),
         "naive_pairs_per_s": round(len(frame) / naive_s, 2), "batched_pairs_per_s": round(len(frame) / ours_s, 2),
         "naive_tokens_per_s": round(tokens / naive_s), "batched_tokens_per_s": round(tokens / ours_s),
-        "speedup": round(naive_s / ours_s, 2),
+        "speedup": round(naive_s / ours_s, 2), "work_ratio": round(work_ratio(loaded.model, chosen, rejected), 2),
         "max_ln_ches_difference_relative": float(np.abs(ours - naive).max() / scale),
     })
 
@@ -239,7 +272,8 @@ def run_gpu(shapes: list[str], pairs: int, naive_pairs: int, token_budget: int, 
             "batched_tokens_per_s": round(tokens / ours_s), "mfu": round(flops / ours_s / peak, 3),
             "mfu_non_embedding": round(2 * non_embedding * tokens / ours_s / peak, 3),
             "naive_seconds_extrapolated": round(naive_total, 1), "naive_pairs_measured": len(subset),
-            "speedup": round(naive_total / ours_s, 1), "peak_gpu_memory_gib": round(peak_memory / 2**30, 2),
+            "speedup": round(naive_total / ours_s, 1), "work_ratio": round(work_ratio(model, chosen, rejected), 2),
+            "peak_gpu_memory_gib": round(peak_memory / 2**30, 2),
             "max_ln_ches_difference_relative": float(np.abs(ours[:len(subset)] - naive).max() / max(np.abs(naive).max(), 1e-12)),
         }
         print(shape, results["shapes"][shape], flush=True)
@@ -253,13 +287,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("mode", choices=["cpu", "sample", "gpu"])
     parser.add_argument("--pairs", type=int, default=None)
+    parser.add_argument("--data", type=Path, default=SAMPLE, help="cpu: the dataset file whose first pairs run")
     parser.add_argument("--naive-pairs", type=int, default=100, help="gpu: pairs the naive way runs (extrapolated)")
     parser.add_argument("--shapes", default="0.5b,1.5b,8b")
     parser.add_argument("--token-budget", type=int, default=65536)
     parser.add_argument("--device", default="cuda", help="gpu mode: cuda, or cpu with --shapes tiny to smoke-test")
     args = parser.parse_args()
     if args.mode == "cpu":
-        run_cpu(args.pairs or 64)
+        run_cpu(args.pairs or 64, args.data)
     elif args.mode == "sample":
         run_sample()
     else:

@@ -136,8 +136,10 @@ def encode_pairs(tokenizer, pairs, options: ScoringOptions, side: str) -> list[E
 
 # ---------------------------------------------------------------- batching
 
-MAX_PADDING_SHARE = 0.2     # a micro-batch closes when padding would exceed this share of its tokens...
-MIN_BATCH_TOKENS = 1024     # ...once it holds at least this many real tokens (tiny batches waste more)
+MAX_PADDING_SHARE = 0.05    # a micro-batch closes when padding would exceed this share of its tokens...
+MIN_BATCH_SHARE = 1 / 32    # ...once its real tokens fill this share of the token budget (tiny batches waste more)
+CHUNK_BUDGETS = 4           # a shared-prompt chunk holds about this many token budgets of real tokens
+NORMALIZE_ROWS = 128        # rows of logits normalized at a time
 
 
 def token_budget_batches(sizes: Sequence[tuple[int, list[int]]], token_budget: int) -> list[list[int]]:
@@ -145,7 +147,7 @@ def token_budget_batches(sizes: Sequence[tuple[int, list[int]]], token_budget: i
 
     Units are taken longest first; a batch closes when its padded size, (units x longest P) + (responses x
     longest R), would pass ``token_budget``, or when padding would pass MAX_PADDING_SHARE of its tokens once
-    it holds MIN_BATCH_TOKENS real ones, so similar lengths run together."""
+    its real ones fill MIN_BATCH_SHARE of the budget, so similar lengths run together."""
     order = sorted(range(len(sizes)), key=lambda i: (-(sizes[i][0] + max(sizes[i][1], default=0)), i))
     batches: list[list[int]] = []
     current: list[int] = []
@@ -155,7 +157,7 @@ def token_budget_batches(sizes: Sequence[tuple[int, list[int]]], token_budget: i
         unit_real = prompt + sum(lengths)
         padded = ((len(current) + 1) * max(longest_prompt, prompt)
                   + (responses + len(lengths)) * max(longest_response, max(lengths, default=0)))
-        too_padded = real >= MIN_BATCH_TOKENS and padded > (real + unit_real) / (1 - MAX_PADDING_SHARE)
+        too_padded = real >= MIN_BATCH_SHARE * token_budget and padded > (real + unit_real) / (1 - MAX_PADDING_SHARE)
         if current and (padded > token_budget or too_padded):
             batches.append(current)
             current, longest_prompt, longest_response, responses, real = [], 0, 0, 0, 0
@@ -179,7 +181,61 @@ def common_prefix_length(prompts: list[list[int]]) -> int:
     return length
 
 
-def prompt_groups(sequences: list[EncodedSequence]) -> list[tuple[list[int], list[tuple[int, list[int]]]]]:
+def length_sorted_batches(lengths: Sequence[int], token_budget: int, context: Sequence[int] | None = None,
+                          context_factor: int = 2) -> list[list[int]]:
+    """Items longest first, cut into consecutive micro-batches of at most ``token_budget`` padded tokens.
+
+    A batch also closes when padding would pass MAX_PADDING_SHARE of its tokens once its real ones fill
+    MIN_BATCH_SHARE of the budget. With ``context`` (tokens each item attends to without computing them: its
+    prompt's cached keys), a batch holds at most ``context_factor x token_budget`` cached-plus-new tokens.
+    Every batch holds at least one item."""
+    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
+    batches: list[list[int]] = []
+    current: list[int] = []
+    widest = deepest = real = 0
+    for index in order:
+        extra = context[index] if context else 0
+        width, depth, count = max(widest, lengths[index]), max(deepest, extra), len(current) + 1
+        too_padded = (real >= MIN_BATCH_SHARE * token_budget
+                      and count * width > (real + lengths[index]) / (1 - MAX_PADDING_SHARE))
+        if current and (count * width > token_budget or count * (width + depth) > context_factor * token_budget
+                        or too_padded):
+            batches.append(current)
+            current, width, depth, real = [], lengths[index], extra, 0
+        current.append(index)
+        widest, deepest, real = width, depth, real + lengths[index]
+    if current:
+        batches.append(current)
+    return batches
+
+
+PromptGroup = tuple[list[int], list[tuple[int, list[int]]]]  # prompt ids, [(sequence index, response ids), ...]
+
+
+def prompt_length_chunks(units: list[PromptGroup], chunk_tokens: int) -> list[list[int]]:
+    """Prompt groups, longest prompt first, in chunks of about ``chunk_tokens`` real tokens.
+
+    A chunk's prompts run first and their keys/values are kept; then all of its responses run, sorted by
+    length. Neighbouring prompt lengths keep the kept caches tight; many responses per chunk keep the response
+    batches nearly free of padding."""
+    order = sorted(range(len(units)), key=lambda i: (-len(units[i][0]), i))
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    tokens = 0
+    for index in order:
+        prompt, responses = units[index]
+        size = len(prompt) + sum(len(response) for _, response in responses)
+        if current and tokens + size > chunk_tokens:
+            chunks.append(current)
+            current, tokens = [], 0
+        current.append(index)
+        tokens += size
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def prompt_groups(sequences: list[EncodedSequence]) -> list[PromptGroup]:
     """Sequences grouped by identical prompt tokens: (prompt ids, [(sequence index, response ids), ...])."""
     groups: dict[tuple, list[tuple[int, list[int]]]] = {}
     for index, seq in enumerate(sequences):
@@ -215,22 +271,25 @@ def score_sequences(loaded, sequences: list[EncodedSequence], options: ScoringOp
     hidden_sum = np.zeros((len(distinct), d), dtype=np.float32) if want_vectors else None
     last_hidden = np.zeros((len(distinct), d), dtype=np.float32) if want_vectors else None
     outputs = (logprob, hidden_sum, last_hidden)
-    if options.share_prompt:
+    check = context.check_cancelled if context is not None else None
+    budget = options.token_budget  # halved on out-of-memory for the shared path's micro-batches
+    shared = options.share_prompt and supports_shared_prompts(loaded.model)
+    if shared:
         units = prompt_groups(distinct)
-        sizes = [(len(prompt), [len(r) for _, r in responses]) for prompt, responses in units]
-        run = lambda chosen_units: _forward_shared(loaded, [units[i] for i in chosen_units], want_vectors, outputs)
-        describe = lambda unit: f"A prompt of {sizes[unit][0]} tokens with its responses"
-        count = lambda chosen_units: sum(len(units[i][1]) for i in chosen_units)
+        pending = prompt_length_chunks(units, CHUNK_BUDGETS * options.token_budget)
+        run = lambda chunk: _forward_shared(loaded, [units[i] for i in chunk], want_vectors, outputs, budget, check)
+        describe = lambda unit: f"A prompt of {len(units[unit][0])} tokens with its responses"
+        count = lambda chunk: sum(len(units[i][1]) for i in chunk)
     else:
         sizes = [(0, [len(s.input_ids)]) for s in distinct]
+        pending = token_budget_batches(sizes, options.token_budget)
         run = lambda chosen: _forward(loaded, [distinct[i] for i in chosen], options, want_vectors, chosen, outputs)
         describe = lambda unit: f"One sequence of {len(distinct[unit].input_ids)} tokens"
         count = len
     done = 0
-    pending = token_budget_batches(sizes, options.token_budget)
     while pending:
-        if context is not None:
-            context.check_cancelled()
+        if check is not None:
+            check()
         batch = pending.pop(0)
         try:
             run(batch)
@@ -238,11 +297,15 @@ def score_sequences(loaded, sequences: list[EncodedSequence], options: ScoringOp
             if not _is_oom(error):
                 raise
             _free_cuda_memory()
-            if len(batch) == 1:
+            can_shrink = shared and budget > options.max_length
+            if len(batch) == 1 and not can_shrink:
                 raise AnalyzerError(f"{describe(batch[0])} does not fit in GPU memory; lower 'max_length' or use a "
                                     "smaller dtype.") from None
-            half = len(batch) // 2  # out of memory: halve the micro-batch and go on
-            pending[:0] = [batch[:half], batch[half:]]
+            # Out of memory: halve the batch (and the shared path's micro-batch budget) and go on.
+            if shared:
+                budget = max(options.max_length, budget // 2)
+            half = len(batch) // 2
+            pending[:0] = [batch[:half], batch[half:]] if half else [batch]
             continue
         done += count(batch)
         if context is not None and progress_label:
@@ -314,68 +377,123 @@ def _forward(loaded, seqs: list[EncodedSequence], options: ScoringOptions, want_
         _store_scores(model, picked, targets_t.to(device), rows_t.to(device), slots, last, outputs)
 
 
-def _forward_shared(loaded, units: list[tuple[list[int], list[tuple[int, list[int]]]]], want_vectors: bool,
-                    outputs: tuple) -> None:
-    """Each prompt once (left-padded, keys/values cached), then its responses (right-padded) on that cache.
+def _forward_shared(loaded, units: list[PromptGroup], want_vectors: bool,
+                    outputs: tuple, token_budget: int, check_cancelled=None) -> None:
+    """One chunk of prompt groups: each prompt once, its keys/values kept, then every response on them.
 
-    The state that predicts a response's first token is the prompt's last state; the others come from the
-    response pass. Positions continue from each prompt's true length, so padding never shifts them."""
+    1. The tokens all prompts start with (a chat template's system block) run once.
+    2. The prompts run in length-sorted micro-batches, left-padded, continuing from that prefix. Their keys and
+       values go into one store per layer, right-aligned, with a mask of the real columns.
+    3. All responses of the chunk run in length-sorted micro-batches, each row on its prompt's stored keys
+       (cropped to the widest prompt in the batch). Padding there costs attention only, never the layers' matmuls.
+    Positions continue from each prompt's true length, so padding never shifts them. The state that predicts a
+    response's first token is the prompt's last state; the others come from step 3."""
     import torch
 
     model, device = loaded.model, loaded.device
+    body = getattr(model, model.base_model_prefix, None) or model.base_model
     pad_id = _pad_id(loaded.tokenizer)
-    # Tokens every prompt of the batch starts with (a chat template's system block): run them once.
-    shared = common_prefix_length([prompt for prompt, _ in units])
-    prompt_width = max(len(prompt) for prompt, _ in units) - shared
-    prompt_ids = torch.full((len(units), prompt_width), pad_id, dtype=torch.long)
-    prompt_mask = torch.zeros((len(units), prompt_width), dtype=torch.long)
-    for row, (prompt, _) in enumerate(units):
-        rest = prompt[shared:]
-        prompt_ids[row, prompt_width - len(rest):] = torch.tensor(rest)
-        prompt_mask[row, prompt_width - len(rest):] = 1
-    rows = [(unit, slot, response) for unit, (_, responses) in enumerate(units) for slot, response in responses]
-    response_width = max(1, max(len(response) for _, _, response in rows))
-    response_ids = torch.full((len(rows), response_width), pad_id, dtype=torch.long)
-    response_mask = torch.zeros((len(rows), response_width), dtype=torch.long)
-    for row, (_, _, response) in enumerate(rows):
-        if response:
-            response_ids[row, :len(response)] = torch.tensor(response)
-            response_mask[row, :len(response)] = 1
-    unit_of_row = torch.tensor([unit for unit, _, _ in rows], dtype=torch.long)
+    prompts = [prompt for prompt, _ in units]
+    shared = common_prefix_length(prompts)
+    width = max(len(prompt) for prompt in prompts)
     with torch.inference_mode():
-        body = getattr(model, model.base_model_prefix, None) or model.base_model
-        cache = None
+        prefix = []
         if shared:
-            prefix = torch.tensor([units[0][0][:shared]], dtype=torch.long)
-            cache = body(input_ids=prefix.to(device), use_cache=True).past_key_values
-            cache.batch_select_indices(torch.zeros(len(units), dtype=torch.long, device=device))
-            prompt_mask = torch.cat([torch.ones((len(units), shared), dtype=torch.long), prompt_mask], dim=1)
-        positions = (prompt_mask.cumsum(dim=1) - 1).clamp(min=0)[:, shared:]
-        prompt_out = body(input_ids=prompt_ids.to(device), attention_mask=prompt_mask.to(device),
-                          position_ids=positions.to(device), past_key_values=cache, use_cache=True)
-        cache = prompt_out.past_key_values
-        prompt_lengths = prompt_mask.sum(dim=1)
-        response_positions = prompt_lengths[unit_of_row][:, None] + torch.arange(response_width)[None, :]
-        cache.batch_select_indices(unit_of_row.to(device))  # one copy of the prompt's cache per response
-        prompt_last = prompt_out.last_hidden_state[:, -1]  # left padding: every prompt ends at the last column
-        hidden = body(input_ids=response_ids.to(device),
-                      attention_mask=torch.cat([prompt_mask[unit_of_row], response_mask], dim=1).to(device),
-                      position_ids=response_positions.to(device), past_key_values=cache,
-                      use_cache=True).last_hidden_state
-        # Predicting states per row: the prompt's last state, then the response states but the last.
-        states = torch.cat([prompt_last[unit_of_row.to(device)][:, None, :], hidden[:, :-1]], dim=1)
-        lengths = response_mask.sum(dim=1)
-        flat_rows = torch.repeat_interleave(torch.arange(len(rows)), lengths)
-        flat_positions = torch.cat([torch.arange(int(n)) for n in lengths]) if len(rows) else torch.zeros(0, dtype=torch.long)
-        picked = states[flat_rows.to(device), flat_positions.to(device)]
-        targets = response_ids[flat_rows, flat_positions].to(device)
-        last = None
-        if want_vectors:
-            # The state at the last token: the last response token, or the prompt's last one for an empty response.
-            last = torch.where((lengths > 0)[:, None].to(device),
-                               hidden[torch.arange(len(rows), device=device), (lengths - 1).clamp(min=0).to(device)],
-                               prompt_last[unit_of_row.to(device)])
-        _store_scores(model, picked, targets, flat_rows.to(device), [slot for _, slot, _ in rows], last, outputs)
+            start = torch.tensor([prompts[0][:shared]], dtype=torch.long, device=device)
+            prefix = _cache_tensors(body(input_ids=start, use_cache=True).past_key_values)
+        keys, values = [], []  # per layer: (prompts, kv heads, width, head dim)
+        store_mask = torch.zeros((len(prompts), width), dtype=torch.long)
+        first_column = torch.zeros(len(prompts), dtype=torch.long)  # where each prompt's block starts in the store
+        prompt_last = None
+        for rows in length_sorted_batches([len(prompt) - shared for prompt in prompts], token_budget):
+            if check_cancelled is not None:
+                check_cancelled()
+            own = max(len(prompts[row]) for row in rows) - shared
+            ids = torch.full((len(rows), own), pad_id, dtype=torch.long)
+            mask = torch.zeros((len(rows), shared + own), dtype=torch.long)
+            mask[:, :shared] = 1
+            for i, row in enumerate(rows):
+                rest = prompts[row][shared:]
+                ids[i, own - len(rest):] = torch.tensor(rest)
+                mask[i, shared + own - len(rest):] = 1
+            positions = (mask.cumsum(dim=1) - 1).clamp(min=0)[:, shared:]
+            cache = _cache_of([(k.expand(len(rows), -1, -1, -1), v.expand(len(rows), -1, -1, -1)) for k, v in prefix],
+                              model.config) if prefix else None
+            out = body(input_ids=ids.to(device), attention_mask=mask.to(device), position_ids=positions.to(device),
+                       past_key_values=cache, use_cache=True)
+            rows_t = torch.tensor(rows, dtype=torch.long)
+            at = width - shared - own
+            for layer, (k, v) in enumerate(_cache_tensors(out.past_key_values)):
+                if layer == len(keys):
+                    keys.append(k.new_zeros((len(prompts), k.shape[1], width, k.shape[3])))
+                    values.append(v.new_zeros((len(prompts), v.shape[1], width, v.shape[3])))
+                keys[layer][rows_t.to(device), :, at:] = k
+                values[layer][rows_t.to(device), :, at:] = v
+            store_mask[rows_t, at:] = mask
+            first_column[rows_t] = at
+            last = out.last_hidden_state[:, -1]  # left padding: every prompt ends at the last column
+            if prompt_last is None:
+                prompt_last = last.new_zeros((len(prompts), last.shape[-1]))
+            prompt_last[rows_t.to(device)] = last
+        prompt_length = torch.tensor([len(prompt) for prompt in prompts], dtype=torch.long)
+        items = [(unit, slot, response) for unit, (_, responses) in enumerate(units) for slot, response in responses]
+        stored = [width - int(first_column[unit]) for unit, _, _ in items]
+        for batch in length_sorted_batches([len(response) for _, _, response in items], token_budget, stored):
+            if check_cancelled is not None:
+                check_cancelled()
+            rows = [items[i] for i in batch]
+            unit_of_row = torch.tensor([unit for unit, _, _ in rows], dtype=torch.long)
+            on_device = unit_of_row.to(device)
+            crop = int(first_column[unit_of_row].min())
+            response_width = max(1, max(len(response) for _, _, response in rows))
+            response_ids = torch.full((len(rows), response_width), pad_id, dtype=torch.long)
+            response_mask = torch.zeros((len(rows), response_width), dtype=torch.long)
+            for row, (_, _, response) in enumerate(rows):
+                if response:
+                    response_ids[row, :len(response)] = torch.tensor(response)
+                    response_mask[row, :len(response)] = 1
+            cache = _cache_of([(k[on_device, :, crop:], v[on_device, :, crop:]) for k, v in zip(keys, values)],
+                              model.config)
+            attention = torch.cat([store_mask[unit_of_row, crop:], response_mask], dim=1)
+            positions = prompt_length[unit_of_row][:, None] + torch.arange(response_width)[None, :]
+            hidden = body(input_ids=response_ids.to(device), attention_mask=attention.to(device),
+                          position_ids=positions.to(device), past_key_values=cache, use_cache=True).last_hidden_state
+            # Predicting states per row: the prompt's last state, then the response states but the last.
+            states = torch.cat([prompt_last[on_device][:, None, :], hidden[:, :-1]], dim=1)
+            lengths = response_mask.sum(dim=1)
+            flat_rows = torch.repeat_interleave(torch.arange(len(rows)), lengths)
+            flat_positions = torch.cat([torch.arange(int(n)) for n in lengths])
+            picked = states[flat_rows.to(device), flat_positions.to(device)]
+            targets = response_ids[flat_rows, flat_positions].to(device)
+            last = None
+            if want_vectors:
+                # The state at the last token: the last response token, or the prompt's last one for an empty response.
+                final = hidden[torch.arange(len(rows), device=device), (lengths - 1).clamp(min=0).to(device)]
+                last = torch.where((lengths > 0)[:, None].to(device), final, prompt_last[on_device])
+            _store_scores(model, picked, targets, flat_rows.to(device), [slot for _, slot, _ in rows], last, outputs)
+
+
+def _cache_tensors(cache) -> list[tuple]:
+    """(keys, values) per layer of a transformers DynamicCache."""
+    return [(layer.keys, layer.values) for layer in cache.layers]
+
+
+def _cache_of(tensors: list[tuple], config):
+    """A DynamicCache holding the given (keys, values) per layer, with the layer types the model uses."""
+    from transformers import DynamicCache
+
+    return DynamicCache(ddp_cache_data=tensors, config=config)
+
+
+def supports_shared_prompts(model) -> bool:
+    """Whether prompts can be cached and reused: every layer keeps its full keys/values (no sliding windows)."""
+    from transformers import DynamicCache
+
+    try:
+        layers = DynamicCache(config=model.config).layers
+    except Exception:  # noqa: BLE001 - a config the cache cannot read: use the plain path
+        return False
+    return bool(layers) and not any(getattr(layer, "is_sliding", False) for layer in layers)
 
 
 def _store_scores(model, picked, targets, rows, slots: list[int], last, outputs: tuple) -> None:
@@ -397,7 +515,10 @@ def _store_scores(model, picked, targets, rows, slots: list[int], last, outputs:
 
 
 def _token_logprobs(model, states, targets):
-    """log p(target | state) per row, through the LM head in chunks so the full logits never sit in memory."""
+    """log p(target | state) per row, through the LM head in chunks so the full logits never sit in memory.
+
+    The normalization runs on a few rows at a time: a row of logits stays in cache while log-softmax reads it,
+    which on a CPU is about a quarter faster than logsumexp over the whole chunk."""
     import torch
 
     head = model.get_output_embeddings()
@@ -409,8 +530,9 @@ def _token_logprobs(model, states, targets):
         logits = head(states[start:start + chunk]).float()
         if softcap:
             logits = torch.tanh(logits / softcap) * softcap
-        chosen = logits.gather(1, targets[start:start + chunk, None]).squeeze(1)
-        out.append(chosen - torch.logsumexp(logits, dim=-1))
+        for row in range(0, logits.shape[0], NORMALIZE_ROWS):
+            picked = targets[start + row:start + row + NORMALIZE_ROWS, None]
+            out.append(torch.log_softmax(logits[row:row + NORMALIZE_ROWS], dim=-1).gather(1, picked).squeeze(1))
     return torch.cat(out) if out else torch.zeros(0, device=states.device)
 
 

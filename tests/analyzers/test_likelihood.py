@@ -15,6 +15,7 @@ from analyzers.base import RunContext
 from analyzers.ches import ches_scores
 from analyzers.margins import idealized_ranking_accuracy, margin_buckets, ranking_accuracy
 from tests.tiny_models import tiny_model_folder
+from workbench.errors import AnalyzerError
 from workbench.lm_scoring import ScoringOptions, encode_pairs, score_pairs
 from workbench.models import load_causal_lm
 
@@ -230,7 +231,6 @@ def test_direction_margin_is_the_projection_difference(tmp_path):
 
 
 def test_missing_model_and_bad_settings_say_what_to_do():
-    from workbench.errors import AnalyzerError
 
     with pytest.raises(AnalyzerError, match="does not exist"):
         run_analyzer("ches", {"model": "./no/such/model"})
@@ -258,3 +258,98 @@ def test_shared_system_prefix_matches_the_plain_path():
         np.testing.assert_allclose(mine.logprob_sum, theirs.logprob_sum, rtol=1e-4)
         np.testing.assert_allclose(mine.hidden_sum, theirs.hidden_sum, rtol=1e-4, atol=1e-3)
         np.testing.assert_allclose(mine.last_hidden, theirs.last_hidden, rtol=1e-4, atol=1e-4)
+
+
+def _varied_pairs(count: int) -> pd.DataFrame:
+    """Pairs with prompts of many lengths (some prompts repeated) and responses of many lengths."""
+    rng = np.random.default_rng(7)
+    words = "water cloud rain sun wind river stone light tree bird".split()
+    text = lambda n: " ".join(rng.choice(words, n))
+    prompts = [text(int(rng.integers(1, 30))) for _ in range(count // 2)]
+    return pd.DataFrame({
+        "pair_id": [f"v{i}" for i in range(count)],
+        "prompt": [prompts[i % len(prompts)] for i in range(count)],
+        "chosen": [text(int(rng.integers(0, 25))) for _ in range(count)],
+        "rejected": [text(int(rng.integers(0, 25))) for _ in range(count)],
+        "label": ["preferred"] * count, "prompt_messages": [None] * count, "metadata": ["{}"] * count,
+    })
+
+
+def test_shared_prompt_chunks_and_sorted_response_batches_match_the_plain_path(monkeypatch):
+    """Several chunks, several prompt and response micro-batches per chunk, prompts of different lengths in one
+    response batch (its cache cropped to the widest): the same numbers as one plain sequence at a time."""
+    import workbench.lm_scoring as scoring
+
+    loaded = load_causal_lm(str(tiny_model_folder("causal")))
+    pairs = _varied_pairs(30)
+    options = dict(max_length=128, token_budget=128)
+    sequences = encode_pairs(loaded.tokenizer, pairs, ScoringOptions(**options), "chosen")
+    units = scoring.prompt_groups(sequences)
+    monkeypatch.setattr(scoring, "CHUNK_BUDGETS", 2)
+    assert len(scoring.prompt_length_chunks(units, 2 * 128)) > 1
+    assert len(scoring.length_sorted_batches([len(p) for p, _ in units], 128)) > 1
+    shared = score_pairs(loaded, pairs, ScoringOptions(share_prompt=True, **options), want_vectors=True)
+    plain = score_pairs(loaded, pairs, ScoringOptions(share_prompt=False, **options), want_vectors=True)
+    for mine, theirs in ((shared.chosen, plain.chosen), (shared.rejected, plain.rejected)):
+        np.testing.assert_allclose(mine.logprob_sum, theirs.logprob_sum, rtol=1e-4)
+        np.testing.assert_allclose(mine.hidden_sum, theirs.hidden_sum, rtol=1e-4, atol=1e-3)
+        np.testing.assert_allclose(mine.last_hidden, theirs.last_hidden, rtol=1e-4, atol=1e-4)
+    whole = [row for row in range(len(pairs)) if not (shared.chosen.truncated[row] or shared.rejected.truncated[row])]
+    assert len(whole) >= 10
+    for row in whole[:3]:
+        expected = naive_ches(loaded, pairs["prompt"][row], pairs["chosen"][row], pairs["rejected"][row], True)
+        assert shared.chosen.logprob_sum[row] == pytest.approx(expected["chosen_logprob"], rel=1e-4)
+        assert shared.rejected.logprob_sum[row] == pytest.approx(expected["rejected_logprob"], rel=1e-4)
+
+
+def test_length_sorted_batches_respect_both_budgets():
+    from workbench.lm_scoring import length_sorted_batches
+
+    lengths = [5, 40, 7, 40, 39, 1, 12, 12]
+    context = [100, 10, 10, 10, 10, 300, 10, 10]
+    batches = length_sorted_batches(lengths, 80, context)
+    assert sorted(i for batch in batches for i in batch) == list(range(len(lengths)))
+    for batch in batches:
+        widest, deepest = max(lengths[i] for i in batch), max(context[i] for i in batch)
+        assert len(batch) == 1 or (len(batch) * widest <= 80 and len(batch) * (widest + deepest) <= 160)
+    assert [lengths[i] for batch in batches for i in batch] == sorted(lengths, reverse=True)
+
+
+def test_out_of_memory_halves_the_work_and_the_run_goes_on(monkeypatch):
+    import workbench.lm_scoring as scoring
+
+    loaded = load_causal_lm(str(tiny_model_folder("causal")))
+    pairs = _varied_pairs(12)
+    options = ScoringOptions(max_length=64, token_budget=512)
+    expected = score_pairs(loaded, pairs, options, want_vectors=True)
+    real, calls = scoring._forward_shared, []
+
+    def failing_once(loaded, units, want_vectors, outputs, token_budget, check_cancelled=None):
+        calls.append((len(units), token_budget))
+        if len(calls) == 1:
+            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return real(loaded, units, want_vectors, outputs, token_budget, check_cancelled)
+
+    monkeypatch.setattr(scoring, "_forward_shared", failing_once)
+    got = score_pairs(loaded, pairs, options, want_vectors=True)
+    assert calls[0][1] == 512 and calls[1][1] == 256 and calls[1][0] < calls[0][0]
+    np.testing.assert_allclose(got.chosen.logprob_sum, expected.chosen.logprob_sum, rtol=1e-5)
+    np.testing.assert_allclose(got.rejected.hidden_sum, expected.rejected.hidden_sum, rtol=1e-4, atol=1e-4)
+
+    def always_failing(loaded, units, *args):
+        raise RuntimeError("CUDA out of memory.")
+
+    monkeypatch.setattr(scoring, "_forward_shared", always_failing)
+    with pytest.raises(AnalyzerError, match="does not fit in GPU memory"):
+        score_pairs(loaded, pairs.head(1), ScoringOptions(max_length=64, token_budget=64), want_vectors=True)
+
+
+def test_models_with_sliding_window_layers_take_the_plain_path():
+    from transformers import LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM
+
+    from workbench.lm_scoring import supports_shared_prompts
+
+    small = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+                 num_key_value_heads=2, vocab_size=100)
+    assert supports_shared_prompts(LlamaForCausalLM(LlamaConfig(**small)))
+    assert not supports_shared_prompts(MistralForCausalLM(MistralConfig(**small, sliding_window=8)))
