@@ -83,6 +83,12 @@ class Analyzer(ABC):
     def summarize(self, results: pd.DataFrame, pairs: pd.DataFrame, settings) -> dict:
         """Small summary from the per-pair columns (``results`` has pair_id plus ``columns``)."""
 
+    def finish(self, summary: dict, results: pd.DataFrame, pairs: pd.DataFrame, settings,
+               context: RunContext) -> dict:
+        """Summary work that needs the run's context (a model or LLM call with its cache, progress,
+        cancellation), done after ``summarize``; none by default."""
+        return summary
+
     # ------------------------------------------------------------ settings
     def default_settings(self):
         return self.settings_class()

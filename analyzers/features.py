@@ -50,6 +50,7 @@ class FeaturesSettings:
     validation_fraction: float = 0.2
     seed: int = 0
     describer: str = KEYWORDS  # "keywords", or an LLM backend spec (workbench.llm.get_backend)
+    describer_api_key_env: str = "OPENAI_API_KEY"  # the NAME of the variable holding the describer's key
     top_pairs: int = 10
     device: str = "auto"
     batch_size: int = 4096
@@ -183,6 +184,7 @@ class FeaturesAnalyzer(Analyzer):
     settings_class = FeaturesSettings
     primary_metric = "signal_auc"
     default_batch_size = 4096
+    runtime_settings = ("batch_size", "describer_api_key_env")
     summary_descriptions = {
         "primary_metric": "The summary value this analyzer leads with.",
         "signal_auc": "Held-out ROC-AUC of 'A preferred' from a logistic model on all features + length delta, "
@@ -235,7 +237,7 @@ class FeaturesAnalyzer(Analyzer):
         from workbench.models import resolve_device
 
         if settings.describer.strip() != KEYWORDS:
-            load_llm_backend(settings.describer)  # fail before the long work when the backend cannot be used
+            load_llm_backend(settings, context)  # fail before the long work when the backend cannot be used
         device = resolve_device(settings.device)
         pairs = pairs.reset_index(drop=True)
         chosen_texts, rejected_texts = response_texts(pairs, settings.include_prompt)
@@ -303,18 +305,14 @@ class FeaturesAnalyzer(Analyzer):
 
     # ------------------------------------------------------------ summary from the columns
     def summarize(self, results: pd.DataFrame, pairs: pd.DataFrame, settings: FeaturesSettings) -> dict:
-        merged = results.merge(pairs, on="pair_id", how="left", suffixes=("", "_pair"))
+        merged, activations, orientation, a_texts, b_texts = feature_frame(results, pairs, settings.n_features)
         n_features = settings.n_features
-        activations = merged[[f"feature_{j}" for j in range(n_features)]].to_numpy(dtype=np.float64)
-        orientation = merged["a_is_chosen"].astype(bool).to_numpy()
         decided = decided_mask(merged)
         in_validation = merged["in_validation"].astype(bool).to_numpy()
         length_delta = merged["length_delta_words"].to_numpy(dtype=np.float64)
         signal = feature_stats.signal_captured(activations, length_delta, orientation, decided, in_validation,
                                                merged["reference_score"].to_numpy(dtype=np.float64))
         effects = feature_stats.feature_effects(activations, orientation, decided, length_delta)
-        a_texts = np.where(orientation, merged["chosen"].fillna(""), merged["rejected"].fillna("")).astype(str)
-        b_texts = np.where(orientation, merged["rejected"].fillna(""), merged["chosen"].fillna("")).astype(str)
         training = training_mask(merged, in_validation, settings.include_prompt)
         sign = np.where(orientation, 1.0, -1.0)
 
@@ -342,8 +340,6 @@ class FeaturesAnalyzer(Analyzer):
                                    merged["mean_direction_score"].to_numpy(dtype=np.float64) * sign, training & decided)
             for record in features:
                 record["explained_variance_ratio"] = (record.pop("_axis_variance") / total) if total else None
-        if settings.describer.strip() != KEYWORDS:
-            describe_features_with_llm(load_llm_backend(settings.describer), features, activations, a_texts, b_texts)
 
         validation_decided = decided & in_validation
         mean_scores = merged["mean_direction_score"].to_numpy(dtype=np.float64)
@@ -358,6 +354,27 @@ class FeaturesAnalyzer(Analyzer):
             "n_validation_decided": int(validation_decided.sum()),
             "features": features,
         }
+
+    def finish(self, summary: dict, results: pd.DataFrame, pairs: pd.DataFrame, settings: FeaturesSettings,
+               context: RunContext) -> dict:
+        """With an LLM describer: each active feature's description and its fidelity, through the workspace's
+        LLM cache, with progress and cancellation."""
+        if settings.describer.strip() == KEYWORDS:
+            return summary
+        _, activations, _, a_texts, b_texts = feature_frame(results, pairs, settings.n_features)
+        describe_features_with_llm(load_llm_backend(settings, context), summary["features"], activations, a_texts,
+                                   b_texts, context=context)
+        return summary
+
+
+def feature_frame(results: pd.DataFrame, pairs: pd.DataFrame, n_features: int):
+    """The per-pair columns joined to the pairs, the activation matrix, the A/B orientation and A's and B's texts."""
+    merged = results.merge(pairs, on="pair_id", how="left", suffixes=("", "_pair"))
+    activations = merged[[f"feature_{j}" for j in range(n_features)]].to_numpy(dtype=np.float64)
+    orientation = merged["a_is_chosen"].astype(bool).to_numpy()
+    a_texts = np.where(orientation, merged["chosen"].fillna(""), merged["rejected"].fillna("")).astype(str)
+    b_texts = np.where(orientation, merged["rejected"].fillna(""), merged["chosen"].fillna("")).astype(str)
+    return merged, activations, orientation, a_texts, b_texts
 
 
 def _plain(value: Any) -> Any:
@@ -461,24 +478,26 @@ def pca_axis_report(z: np.ndarray, sign: np.ndarray, decided: np.ndarray, traini
 
 # ---------------------------------------------------------------- LLM descriptions
 
-def load_llm_backend(spec: str):
-    """The LLM backend for descriptions (workbench/llm.py), imported only when asked for."""
-    try:
-        from workbench.llm import get_backend
-    except ImportError:
-        raise AnalyzerError(f"Setting 'features.describer' is '{spec}', but this installation has no LLM backends "
-                            "(workbench/llm.py); use 'keywords'.") from None
-    return get_backend(spec)
+def load_llm_backend(settings: FeaturesSettings, context: RunContext | None = None):
+    """The describer's LLM backend (workbench/llm.py), answers cached in the workspace, the key read from the
+    environment variable named in ``describer_api_key_env``."""
+    from workbench.llm import get_backend
+
+    options = {"cache_dir": context.cache_dir, "context": context} if context is not None else {}
+    return get_backend(settings.describer, api_key_env=settings.describer_api_key_env, **options)
 
 
 def describe_features_with_llm(backend, features: list[dict], activations: np.ndarray, a_texts: np.ndarray,
-                               b_texts: np.ndarray, seed: int = 0) -> None:
+                               b_texts: np.ndarray, seed: int = 0, context: RunContext | None = None) -> None:
     """Add 'llm_description', 'fidelity' and 'fidelity_judgements' to each active feature's record, in place.
 
     Fidelity judges up to LLM_FIDELITY_PAIRS pairs: the top-activating half (swapped so the feature is in A)
     and a seeded sample of inactive pairs."""
     rng = np.random.default_rng(seed)
-    for record in features:
+    for done, record in enumerate(features):
+        if context is not None:
+            context.check_cancelled()
+            context.progress(done, len(features), f"describing feature {done + 1} of {len(features)} with the LLM")
         z = activations[:, record["feature"]]
         top = [i for i in np.argsort(-np.abs(z), kind="stable") if z[i] != 0]
         if not top:

@@ -167,7 +167,7 @@ def run_job(job_dir: Path | str, progress: Progress | None = None) -> None:
             done += len(batch)
             report(done, total, f"{done:,} of {total:,} pairs")
         results = collect_results(job_dir)
-        summary = analyzer.summarize(results, pairs, settings)
+        summary = analyzer.finish(analyzer.summarize(results, pairs, settings), results, pairs, settings, context)
         _write_json(job_dir / "summary.json", summary)
         (job_dir / "done").touch()
         report(total, total, "finished")

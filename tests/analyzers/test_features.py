@@ -2,6 +2,7 @@
 planted principles of sample_data found as significant features."""
 from __future__ import annotations
 
+import copy
 import json
 
 import numpy as np
@@ -254,12 +255,39 @@ def test_llm_description_and_fidelity_with_a_fake_backend():
 
 def test_llm_describer_through_the_analyzer(fast_embeddings, monkeypatch):
     backend = FakeBackend()
-    monkeypatch.setattr(features_module, "load_llm_backend", lambda spec: backend)
-    *_, summary = _run(_synthetic_pairs(n=80), n_features=4, k=1, matryoshka_prefixes="", max_epochs=30,
-                       describer="fake:model")
+    monkeypatch.setattr(features_module, "load_llm_backend", lambda settings, context=None: backend)
+    pairs = _synthetic_pairs(n=80)
+    analyzer, settings, _, out, summary = _run(pairs, n_features=4, k=1, matryoshka_prefixes="", max_epochs=30,
+                                               describer="fake:model")
+    assert not any(f.get("llm_description") for f in summary["features"])  # summarize stays free of LLM calls
+    seen = []
+    context = RunContext(report=lambda done, total, message: seen.append(message))
+    summary = analyzer.finish(summary, out, pairs, settings, context)
     described = [f for f in summary["features"] if f.get("llm_description")]
     assert described and all(f["llm_description"] == "says please" for f in described)
     assert any(f["fidelity"] is not None for f in described)
+    assert any("describing feature" in message for message in seen)
+
+
+def test_llm_describer_uses_the_key_variable_and_the_workspace_cache(fast_embeddings, monkeypatch, tmp_path):
+    """The describer's key comes from the variable named in describer_api_key_env; a second description of the
+    same features is answered from the workspace's LLM cache, without a request."""
+    from tests.fake_openai_server import FakeOpenAIServer
+
+    monkeypatch.setenv("DESCRIBER_TEST_KEY", "sk-test-123")
+    pairs = _synthetic_pairs(n=80)
+    with FakeOpenAIServer(lambda messages: "says please") as server:
+        analyzer, settings, _, out, summary = _run(
+            pairs, n_features=4, k=1, matryoshka_prefixes="", max_epochs=30, describer=server.spec(),
+            describer_api_key_env="DESCRIBER_TEST_KEY")
+        first = analyzer.finish(copy.deepcopy(summary), out, pairs, settings, RunContext(cache_dir=tmp_path))
+        asked = len(server.requests)
+        second = analyzer.finish(copy.deepcopy(summary), out, pairs, settings, RunContext(cache_dir=tmp_path))
+    assert asked > 0 and len(server.requests) == asked
+    assert {h.get("Authorization") for h in server.headers} == {"Bearer sk-test-123"}
+    assert [f.get("llm_description") for f in first["features"]] == [f.get("llm_description") for f in second["features"]]
+    assert any(f.get("llm_description") == "says please" for f in first["features"])
+    assert "describer_api_key_env" in analyzer.runtime_settings
 
 
 # ---------------------------------------------------------------- the causal-LM encoder ("lm:")
