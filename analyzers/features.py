@@ -47,6 +47,7 @@ class FeaturesSettings:
     sae_batch_size: int = 256
     max_epochs: int = 300  # small datasets need many epochs; early stopping ends large ones sooner
     patience: int = 10
+    dead_latent_loss: float = 1 / 32  # weight of the AuxK loss on latents that stopped firing (0 = off)
     validation_fraction: float = 0.2
     seed: int = 0
     describer: str = KEYWORDS  # "keywords", or an LLM backend spec (workbench.llm.get_backend)
@@ -79,6 +80,8 @@ class FeaturesSettings:
             raise AnalyzerError("Setting 'features.learning_rate' must be positive.")
         if self.sae_batch_size < 2:
             raise AnalyzerError("Setting 'features.sae_batch_size' must be at least 2.")
+        if self.dead_latent_loss < 0:
+            raise AnalyzerError("Setting 'features.dead_latent_loss' must not be negative (0 turns it off).")
         if self.max_epochs < 1 or self.patience < 1:
             raise AnalyzerError("Settings 'features.max_epochs' and 'features.patience' must be at least 1.")
         if not 0 <= self.validation_fraction < 1:
@@ -420,7 +423,7 @@ def fit_sparse_features(differences: np.ndarray, training: np.ndarray, validatio
     config = sae.SAEConfig(n_features=settings.n_features, k=settings.k, prefixes=settings.prefixes(),
                            learning_rate=settings.learning_rate, batch_size=settings.sae_batch_size,
                            max_epochs=settings.max_epochs, patience=settings.patience, seed=settings.seed,
-                           device=device)
+                           aux_coefficient=settings.dead_latent_loss, device=device)
     trained = sae.train_sae(differences[training], differences[validation], config, progress=context.progress,
                             check_cancelled=context.check_cancelled)
     codes = sae.encode(differences, trained, device=device)

@@ -8,6 +8,11 @@ the training steps. The loss is the mean, over the Matryoshka prefixes m, of the
 reconstruction from the first m latents only: sum ||d - (W_dec[:, :m] z[:m] + b)||^2 / sum ||d - mean(d)||^2 over the
 batch. Decoder columns are rescaled to unit norm after every step. Training stops when the validation loss has
 not improved for ``patience`` epochs; the best epoch's weights are kept.
+
+Dead latents (AuxK, Gao et al. 2024): a latent that has not been kept for any of the last epoch's worth of
+training rows is dead. While some are, the loss adds ``aux_coefficient`` x the normalized error of
+reconstructing the main reconstruction's residual from each row's ``aux_k`` largest dead pre-activations
+(residual held fixed), which gives dead latents a gradient toward what the live ones miss.
 torch is imported inside the functions (heavy import).
 """
 from __future__ import annotations
@@ -31,6 +36,8 @@ class SAEConfig:
     max_epochs: int = 50
     patience: int = 3
     threshold_decay: float = 0.99  # EMA decay of the inference threshold, per step
+    aux_coefficient: float = 1 / 32  # weight of the dead-latent loss (0 turns it off)
+    aux_k: int = 0  # dead latents each row reconstructs its residual with; 0 = n_features // 2
     seed: int = 0
     device: str = "cpu"
 
@@ -45,6 +52,12 @@ class SAEConfig:
                                 f"({self.n_features}); got {list(self.prefixes)[:-1]}.")
         if self.batch_size < 2:
             raise AnalyzerError("Setting 'sae_batch_size' must be at least 2.")
+        if self.aux_coefficient < 0 or self.aux_k < 0:
+            raise AnalyzerError("Settings 'aux_coefficient' and 'aux_k' must not be negative.")
+
+    @property
+    def dead_latent_k(self) -> int:
+        return self.aux_k or max(1, self.n_features // 2)
 
 
 @dataclass
@@ -58,7 +71,7 @@ class TrainedSAE:
     threshold: float
     epochs: int  # epochs run (including those after the best one)
     best_epoch: int
-    history: list[dict] = field(default_factory=list)  # per epoch: train_loss, val_loss
+    history: list[dict] = field(default_factory=list)  # per epoch: train_loss, val_loss, aux_loss, dead_latents
 
     @property
     def n_features(self) -> int:
@@ -104,6 +117,24 @@ def matryoshka_loss(d, codes, decoder_weight, pre_bias, prefixes: tuple[int, ...
         losses.append((target - partial).pow(2).sum() / denominator)
         start = size
     return torch.stack(losses).mean()
+
+
+def dead_latent_loss(d, codes, pre, decoder_weight, pre_bias, dead, aux_k: int):
+    """||e - W_dec z_aux||^2 / ||e - mean(e)||^2 over the batch, where e = d - (W_dec z + b) is the residual (held
+    fixed) and z_aux keeps each row's ``aux_k`` largest |pre-activations| among the ``dead`` latents; 0 when
+    none is dead."""
+    import torch
+
+    n_dead = int(dead.sum())
+    if n_dead == 0:
+        return torch.zeros((), device=d.device)
+    residual = (d - pre_bias - codes @ decoder_weight.T).detach()
+    masked = torch.where(dead[None, :], pre, torch.zeros_like(pre))
+    keep = min(aux_k, n_dead)
+    _, indices = masked.abs().topk(keep, dim=1)
+    aux_codes = torch.zeros_like(pre).scatter(1, indices, masked.gather(1, indices))
+    denominator = (residual - residual.mean(dim=0, keepdim=True)).pow(2).sum().clamp_min(1e-12)
+    return (residual - aux_codes @ decoder_weight.T).pow(2).sum() / denominator
 
 
 def normalize_decoder(decoder_weight) -> None:
@@ -176,18 +207,27 @@ def train_sae(train_differences: np.ndarray, validation_differences: np.ndarray,
     epochs_without_gain = 0
     epoch = 0
     n = train.shape[0]
+    rows_since_kept = torch.zeros(config.n_features, dtype=torch.long, device=device)
     for epoch in range(1, config.max_epochs + 1):
         if check_cancelled:
             check_cancelled()
         order = torch.randperm(n, generator=generator).to(device)
-        train_total, steps = torch.zeros((), device=device), 0
+        train_total, aux_total, steps = torch.zeros((), device=device), torch.zeros((), device=device), 0
         for start in range(0, n, config.batch_size):
             batch = train[order[start:start + config.batch_size]]
             pre = pre_activations(batch, params["pre_bias"], params["encoder_weight"], params["encoder_bias"])
             codes, smallest_kept = batch_topk(pre, config.k)
             loss = matryoshka_loss(batch, codes, params["decoder_weight"], params["pre_bias"], config.prefixes)
+            kept = (codes != 0).any(dim=0)
+            rows_since_kept = torch.where(kept, torch.zeros_like(rows_since_kept), rows_since_kept + batch.shape[0])
+            total = loss
+            if config.aux_coefficient > 0:
+                aux = dead_latent_loss(batch, codes, pre, params["decoder_weight"], params["pre_bias"],
+                                       rows_since_kept >= n, config.dead_latent_k)
+                total = loss + config.aux_coefficient * aux
+                aux_total += aux.detach()
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            total.backward()
             optimizer.step()
             normalize_decoder(params["decoder_weight"].data)
             smallest = smallest_kept.detach()
@@ -199,7 +239,8 @@ def train_sae(train_differences: np.ndarray, validation_differences: np.ndarray,
         params_now = {name: value.detach() for name, value in params.items()}
         val_loss = _epoch_loss(validation, params_now, config) if len(validation) else train_loss
         threshold = float(threshold_tensor)
-        history.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss})
+        history.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
+                        "aux_loss": float(aux_total) / steps, "dead_latents": int((rows_since_kept >= n).sum())})
         if progress:
             progress(epoch, config.max_epochs, f"training the sparse autoencoder: epoch {epoch}, "
                                                f"validation loss {val_loss:.4f}")

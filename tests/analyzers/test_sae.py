@@ -152,3 +152,52 @@ def test_training_starts_the_pre_bias_at_the_median_of_the_unflipped_differences
     sae.train_sae(data, data[:8], sae.SAEConfig(n_features=8, k=2, prefixes=(8,), max_epochs=1, device="cpu"))
     assert np.allclose(seen["train"].numpy(), data)
     assert np.abs(np.median(seen["train"].numpy(), axis=0)).min() > 1.0
+
+
+def test_dead_latent_loss_equals_a_per_row_loop():
+    generator = torch.Generator().manual_seed(3)
+    d, pre = torch.randn(6, 5, generator=generator), torch.randn(6, 8, generator=generator)
+    decoder, pre_bias = torch.randn(5, 8, generator=generator), torch.randn(5, generator=generator)
+    codes, _ = sae.batch_topk(pre, 2)
+    dead = torch.tensor([False, True, False, True, True, False, True, False])
+    got = float(sae.dead_latent_loss(d, codes, pre, decoder, pre_bias, dead, aux_k=2))
+    residuals, rebuilt = [], []
+    for row in range(6):
+        residual = d[row] - pre_bias - sum(codes[row, j] * decoder[:, j] for j in range(8))
+        dead_ids = [j for j in range(8) if dead[j]]
+        top = sorted(dead_ids, key=lambda j: -abs(float(pre[row, j])))[:2]
+        residuals.append(residual)
+        rebuilt.append(sum(pre[row, j] * decoder[:, j] for j in top))
+    residuals, rebuilt = torch.stack(residuals), torch.stack(rebuilt)
+    spread = sum(float((r - residuals.mean(dim=0)).pow(2).sum()) for r in residuals)
+    expected = sum(float((r - e).pow(2).sum()) for r, e in zip(residuals, rebuilt)) / spread
+    assert got == pytest.approx(expected, rel=1e-5)
+    assert float(sae.dead_latent_loss(d, codes, pre, decoder, pre_bias, torch.zeros(8, dtype=torch.bool), 2)) == 0
+
+
+def test_dead_latent_loss_lowers_the_validation_loss_when_latents_die():
+    """Many latents for the data and a high learning rate: latents die. With the auxiliary loss the best
+    validation loss is lower (measured for data seeds 0, 1, 2: 0.268 -> 0.256, 0.275 -> 0.268, 0.344 -> 0.310;
+    the count of dead latents hardly changes)."""
+    rng = np.random.default_rng(0)
+    atoms = rng.normal(size=(96, 64))
+    atoms /= np.linalg.norm(atoms, axis=1, keepdims=True)
+
+    def rows(n: int) -> np.ndarray:
+        z = np.zeros((n, 96))
+        for i in range(n):
+            picked = rng.choice(96, 3, replace=False)
+            z[i, picked] = rng.normal(size=3) * rng.exponential(1.0, 3)
+        return (z @ atoms + 0.01 * rng.normal(size=(n, 64))).astype(np.float32)
+
+    train, validation = rows(2000), rows(400)
+    results = {}
+    for coefficient in (0.0, 1 / 32):
+        config = sae.SAEConfig(n_features=256, k=3, prefixes=(64, 256), learning_rate=5e-3, max_epochs=15,
+                               patience=15, aux_coefficient=coefficient)
+        trained = sae.train_sae(train, validation, config)
+        results[coefficient] = trained.history
+    without, with_aux = results[0.0], results[1 / 32]
+    assert max(h["dead_latents"] for h in without) > 0 and all(h["aux_loss"] == 0 for h in without)
+    assert any(h["aux_loss"] > 0 for h in with_aux)
+    assert min(h["val_loss"] for h in with_aux) < min(h["val_loss"] for h in without)
