@@ -1,8 +1,9 @@
 """Speed of the CHES / log-prob forward pass: our batched path against the naive way, in one run.
 
 The naive way is what the paper's script does: one pair at a time, each side run separately, asking the model
-for every layer's hidden states and the full logits. Ours: length-sorted micro-batches by token budget, only
-the final hidden state, log-softmax only at response positions, float32 accumulation.
+for every layer's hidden states and the full logits. Ours (workbench/lm_scoring.py): each distinct prompt once
+with its keys/values kept, responses in length-sorted micro-batches by token budget on those keys, only the
+final hidden state, log-softmax only at response positions, float32 accumulation.
 
   python benchmarks/bench_likelihood.py cpu [--pairs 64] [--data FILE]
                                                                   # embedded SmolLM2 on the first pairs of the
