@@ -487,7 +487,8 @@ def load_llm_backend(settings: FeaturesSettings, context: RunContext | None = No
     from workbench.llm import get_backend
 
     options = {"cache_dir": context.cache_dir, "context": context} if context is not None else {}
-    return get_backend(settings.describer, api_key_env=settings.describer_api_key_env, **options)
+    return get_backend(settings.describer, api_key_env=settings.describer_api_key_env, device=settings.device,
+                       **options)
 
 
 def describe_features_with_llm(backend, features: list[dict], activations: np.ndarray, a_texts: np.ndarray,

@@ -213,7 +213,8 @@ PromptGroup = tuple[list[int], list[tuple[int, list[int]]]]  # prompt ids, [(seq
 
 
 def prompt_length_chunks(units: list[PromptGroup], chunk_tokens: int) -> list[list[int]]:
-    """Prompt groups, longest prompt first, in chunks of about ``chunk_tokens`` real tokens.
+    """Prompt groups, longest prompt first, in chunks of at most ``chunk_tokens`` real tokens whose kept
+    keys/values (prompts x the chunk's longest prompt, padding included) also fit in ``chunk_tokens``.
 
     A chunk's prompts run first and their keys/values are kept; then all of its responses run, sorted by
     length. Neighbouring prompt lengths keep the kept caches tight; many responses per chunk keep the response
@@ -225,7 +226,8 @@ def prompt_length_chunks(units: list[PromptGroup], chunk_tokens: int) -> list[li
     for index in order:
         prompt, responses = units[index]
         size = len(prompt) + sum(len(response) for _, response in responses)
-        if current and tokens + size > chunk_tokens:
+        widest = len(units[current[0]][0]) if current else len(prompt)  # longest first: the chunk's first prompt
+        if current and (tokens + size > chunk_tokens or (len(current) + 1) * widest > chunk_tokens):
             chunks.append(current)
             current, tokens = [], 0
         current.append(index)
@@ -247,7 +249,9 @@ def prompt_groups(sequences: list[EncodedSequence]) -> list[PromptGroup]:
 def _is_oom(error: BaseException) -> bool:
     import torch
 
-    return isinstance(error, torch.cuda.OutOfMemoryError) or "out of memory" in str(error).lower()
+    message = str(error).lower()
+    return (isinstance(error, (torch.cuda.OutOfMemoryError, MemoryError)) or "out of memory" in message
+            or "can't allocate memory" in message)
 
 
 # ---------------------------------------------------------------- the forward pass
@@ -293,14 +297,17 @@ def score_sequences(loaded, sequences: list[EncodedSequence], options: ScoringOp
         batch = pending.pop(0)
         try:
             run(batch)
+            out_of_memory = False
         except (RuntimeError, MemoryError) as error:
             if not _is_oom(error):
                 raise
-            _free_cuda_memory()
+            out_of_memory = True
+        if out_of_memory:
+            _free_cuda_memory()  # here, not in the except block, whose traceback still holds the batch's tensors
             can_shrink = shared and budget > options.max_length
             if len(batch) == 1 and not can_shrink:
-                raise AnalyzerError(f"{describe(batch[0])} does not fit in GPU memory; lower 'max_length' or use a "
-                                    "smaller dtype.") from None
+                raise AnalyzerError(f"{describe(batch[0])} does not fit in memory on {loaded.device}; lower "
+                                    "'max_length' or 'token_budget', or use a smaller dtype.")
             # Out of memory: halve the batch (and the shared path's micro-batch budget) and go on.
             if shared:
                 budget = max(options.max_length, budget // 2)
@@ -455,7 +462,9 @@ def _forward_shared(loaded, units: list[PromptGroup], want_vectors: bool,
             cache = _cache_of([(k[on_device, :, crop:], v[on_device, :, crop:]) for k, v in zip(keys, values)],
                               model.config)
             attention = torch.cat([store_mask[unit_of_row, crop:], response_mask], dim=1)
-            positions = prompt_length[unit_of_row][:, None] + torch.arange(response_width)[None, :]
+            # Padding repeats the last real position, so no row reaches past its own length (learned position
+            # tables, or RoPE scaled by the largest position in the batch, would see it otherwise).
+            positions = prompt_length[unit_of_row][:, None] + (response_mask.cumsum(dim=1) - 1).clamp(min=0)
             hidden = body(input_ids=response_ids.to(device), attention_mask=attention.to(device),
                           position_ids=positions.to(device), past_key_values=cache, use_cache=True).last_hidden_state
             # Predicting states per row: the prompt's last state, then the response states but the last.
@@ -486,14 +495,16 @@ def _cache_of(tensors: list[tuple], config):
 
 
 def supports_shared_prompts(model) -> bool:
-    """Whether prompts can be cached and reused: every layer keeps its full keys/values (no sliding windows)."""
+    """Whether prompts can be cached and reused: every layer's cache is a plain full-attention key/value cache
+    (no sliding windows, linear-attention or state-space layers, whose state is more than keys and values)."""
     from transformers import DynamicCache
+    from transformers.cache_utils import DynamicLayer
 
     try:
         layers = DynamicCache(config=model.config).layers
     except Exception:  # noqa: BLE001 - a config the cache cannot read: use the plain path
         return False
-    return bool(layers) and not any(getattr(layer, "is_sliding", False) for layer in layers)
+    return bool(layers) and all(type(layer) is DynamicLayer for layer in layers)
 
 
 def _store_scores(model, picked, targets, rows, slots: list[int], last, outputs: tuple) -> None:

@@ -340,12 +340,13 @@ def test_out_of_memory_halves_the_work_and_the_run_goes_on(monkeypatch):
         raise RuntimeError("CUDA out of memory.")
 
     monkeypatch.setattr(scoring, "_forward_shared", always_failing)
-    with pytest.raises(AnalyzerError, match="does not fit in GPU memory"):
+    with pytest.raises(AnalyzerError, match="does not fit in memory"):
         score_pairs(loaded, pairs.head(1), ScoringOptions(max_length=64, token_budget=64), want_vectors=True)
 
 
-def test_models_with_sliding_window_layers_take_the_plain_path():
-    from transformers import LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM
+def test_models_whose_cache_is_more_than_full_keys_and_values_take_the_plain_path():
+    from transformers import (JambaConfig, JambaForCausalLM, LlamaConfig, LlamaForCausalLM, MistralConfig,
+                              MistralForCausalLM)
 
     from workbench.lm_scoring import supports_shared_prompts
 
@@ -353,3 +354,44 @@ def test_models_with_sliding_window_layers_take_the_plain_path():
                  num_key_value_heads=2, vocab_size=100)
     assert supports_shared_prompts(LlamaForCausalLM(LlamaConfig(**small)))
     assert not supports_shared_prompts(MistralForCausalLM(MistralConfig(**small, sliding_window=8)))
+    hybrid = JambaConfig(**small, attn_layer_period=2, attn_layer_offset=1, expert_layer_period=100, num_experts=1,
+                         mamba_d_state=4, mamba_expand=2, mamba_dt_rank=4, use_mamba_kernels=False)
+    assert not supports_shared_prompts(JambaForCausalLM(hybrid))  # state-space layers
+
+
+def test_padding_positions_stay_within_each_rows_length():
+    """A long prompt with a short response batched with a short prompt and a long response, on a model with a
+    learned position table exactly max_length long: padding must not index past it."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from workbench.lm_scoring import EncodedSequence, score_sequences
+    from workbench.models import LoadedModel
+
+    tokenizer = load_causal_lm(str(tiny_model_folder("causal"))).tokenizer
+    torch.manual_seed(0)
+    model = GPT2LMHeadModel(GPT2Config(vocab_size=len(tokenizer), n_positions=128, n_embd=32, n_layer=2,
+                                       n_head=4)).eval()
+    loaded = LoadedModel(model, tokenizer, "cpu", torch.float32, "tiny-gpt2")
+    rng = np.random.default_rng(0)
+    ids = lambda n: [int(x) for x in rng.integers(5, len(tokenizer), n)]
+    long_prompt, short_prompt = [1] + ids(120), [1] + ids(20)
+    sequences = [EncodedSequence(long_prompt + ids(3), len(long_prompt), False, False),
+                 EncodedSequence(short_prompt + ids(100), len(short_prompt), False, False)]
+    options = dict(max_length=128, token_budget=8192)  # a budget large enough to batch the two responses together
+    shared = score_sequences(loaded, sequences, ScoringOptions(share_prompt=True, **options), want_vectors=True)
+    plain = score_sequences(loaded, sequences, ScoringOptions(share_prompt=False, **options), want_vectors=True)
+    np.testing.assert_allclose(shared.logprob_sum, plain.logprob_sum, rtol=1e-5)
+    np.testing.assert_allclose(shared.hidden_sum, plain.hidden_sum, rtol=1e-4, atol=1e-4)
+
+
+def test_a_chunks_kept_keys_are_bounded_padding_included():
+    """One long prompt among many short ones: a chunk never keeps (prompts x longest prompt) above its limit."""
+    from workbench.lm_scoring import prompt_length_chunks
+
+    units = [([1] * 500, [(0, [2] * 5)])] + [([1] * 5 + [i], [(i, [2] * 3)]) for i in range(1, 2000)]
+    chunks = prompt_length_chunks(units, 4096)
+    assert sorted(i for chunk in chunks for i in chunk) == list(range(len(units)))
+    for chunk in chunks:
+        widest = max(len(units[i][0]) for i in chunk)
+        real = sum(len(units[i][0]) + sum(len(r) for _, r in units[i][1]) for i in chunk)
+        assert len(chunk) == 1 or (len(chunk) * widest <= 4096 and real <= 4096)
