@@ -63,3 +63,24 @@ def test_hh_share_longer_wins_equals_an_independent_count(store):
     assert run.summary["longer_wins_pairs"] == decided
     assert run.summary["longer_wins_share"] == pytest.approx(wins / decided)
     assert query.count(store) == 2312
+
+
+@pytest.mark.slow
+def test_hh_multi_turn_prompts_score_the_same_with_shared_prompts_as_one_sequence_each(store):
+    """Real multi-turn HH-RLHF conversations through the embedded SmolLM2's chat template: the shared-prompt
+    path (prompts' keys kept, responses batched on them) gives the plain path's log-probs and hidden sums."""
+    import numpy as np
+
+    from workbench.lm_scoring import ScoringOptions, score_pairs
+    from workbench.models import load_causal_lm
+
+    store.load(str(HH))
+    pairs = store.sql_df("SELECT prompt, prompt_messages, chosen, rejected FROM pairs ORDER BY row_index LIMIT 12")
+    assert pairs["prompt_messages"].map(lambda m: len(json.loads(m)) > 1).sum() >= 6  # mostly multi-turn
+    loaded = load_causal_lm("default", device="cpu")
+    shared = score_pairs(loaded, pairs, ScoringOptions(share_prompt=True, token_budget=2048), want_vectors=True)
+    plain = score_pairs(loaded, pairs, ScoringOptions(share_prompt=False, token_budget=2048), want_vectors=True)
+    for mine, theirs in ((shared.chosen, plain.chosen), (shared.rejected, plain.rejected)):
+        np.testing.assert_allclose(mine.logprob_sum, theirs.logprob_sum, rtol=1e-4)
+        np.testing.assert_allclose(mine.hidden_sum, theirs.hidden_sum, rtol=1e-4, atol=1e-2)
+    assert not shared.chosen.truncated.any()
