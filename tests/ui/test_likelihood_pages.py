@@ -115,3 +115,35 @@ def test_margins_page_accuracies_and_mislabel_filter(scored_workspace):
     assert "reward.margin_mean < 0" in at.session_state["wb.where"]
     at.switch_page("pages/explore.py").run()
     assert int(_metric(at, "Matching pairs").replace(",", "")) == candidates
+
+
+def test_mislabel_candidates_count_only_sources_with_values(scored_workspace):
+    """logprob's DPO and density-ratio margins are empty without a policy / strong model: they are no sources,
+    so the default threshold is reachable and the list is not empty by construction."""
+    from workbench.ui.likelihood_view import PREFERENCE_MARGINS
+
+    _, _, logprob = scored_workspace
+    at = open_app("pages/margins.py")
+    assert not at.exception, at.exception
+    at_least = at.number_input(key="wb.margins.at_least")
+    assert at_least.max == 2  # logprob.reference_margin_mean and reward.margin_mean; not the two empty ones
+    help_text = at_least.help
+    assert "logprob.dpo_margin" not in help_text and "reward.margin_mean" in help_text
+    assert "logprob.dpo_margin" in PREFERENCE_MARGINS
+
+
+def test_histograms_show_the_central_99_percent_when_outliers_stretch_the_range():
+    import pandas as pd
+
+    from workbench.ui.likelihood_view import distribution_figure
+
+    values = np.r_[np.linspace(-10, 10, 400), [-2000.0, 1500.0]]
+    frame = pd.DataFrame({"x": values, "source": "s"})
+    figure = distribution_figure(frame, "x", "x", by_source=False)
+    shown = np.concatenate([np.asarray(trace.x) for trace in figure.data])
+    low, high = np.quantile(values, [0.005, 0.995])
+    expected = values[(values >= low) & (values <= high)]
+    assert np.array_equal(np.sort(shown), np.sort(expected)) and shown.min() >= -10 and shown.max() <= 10
+    assert f"{len(values) - len(expected)} pairs outside" in figure.layout.title.text
+    plain = distribution_figure(pd.DataFrame({"x": np.linspace(-10, 10, 400), "source": "s"}), "x", "x", False)
+    assert len(np.concatenate([np.asarray(t.x) for t in plain.data])) == 400 and "outside" not in plain.layout.title.text

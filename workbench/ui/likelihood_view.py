@@ -75,10 +75,25 @@ def ches_metrics(frame: pd.DataFrame) -> None:
     cols[3].metric("Boundary mismatches", f"{int(frame['ches.boundary_mismatch'].sum()):,}", help=CHES_HELP["mismatch"])
 
 
+def central_range(values: pd.Series) -> tuple[float, float] | None:
+    """The 0.5th-99.5th percentile range when a few extreme values stretch the full range past 3x of it, else
+    None (show everything)."""
+    if len(values) < 50:
+        return None
+    low, high = values.quantile(0.005), values.quantile(0.995)
+    spread = values.max() - values.min()
+    return (float(low), float(high)) if high > low and spread > 3 * (high - low) else None
+
+
 def distribution_figure(frame: pd.DataFrame, column: str, title: str, by_source: bool):
     import plotly.express as px
 
     data = frame[[column, "source"]].dropna(subset=[column])
+    shown = central_range(data[column])
+    if shown is not None:  # a few extreme pairs would squeeze everything else into a few bins
+        inside = data[column].between(*shown)
+        title = f"{title} (the central 99%; {int((~inside).sum()):,} pairs outside)"
+        data = data[inside]
     figure = px.histogram(data, x=column, color="source" if by_source else None, nbins=60, barmode="overlay",
                           opacity=0.7 if by_source else 1.0, title=title)
     figure.update_layout(height=320, margin=dict(l=10, r=10, t=40, b=10), legend_title_text="")
@@ -247,7 +262,15 @@ def reliability_figure(table: pd.DataFrame, predicted_name: str):
 
 def mislabel_section(frame: pd.DataFrame, columns: list[str]) -> None:
     """Pairs whose margin sources disagree with the label, and a one-click SQL filter to them."""
-    preference = [c for c in PREFERENCE_MARGINS if c in columns]
+    # A source counts only when it has values (logprob's DPO and density-ratio margins stay empty without a
+    # policy or strong/weak model).
+    preference = [c for c in PREFERENCE_MARGINS if c in columns and c in frame and frame[c].notna().any()]
+    if not preference:
+        st.info("No margin source has values yet: run `logprob`, `reward` or `direction`.")
+        return
+    if len(preference) == 1:
+        st.caption(f"Only one margin source ({preference[0]}), so this lists the pairs it alone ranks against the "
+                   "label. Run `reward` with one or more reward models, or `direction`, to cross-check.")
     at_least = st.number_input("Sources that must disagree with the label", min_value=1,
                                max_value=max(len(preference), 1), value=max(1, (len(preference) + 1) // 2),
                                key="wb.margins.at_least",
