@@ -168,15 +168,38 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN.findall((text or "").lower())
 
 
+# Words that say nothing about a feature on their own: articles, prepositions, conjunctions, pronouns and
+# auxiliaries. Negations (not, no, never, cannot, can't...) and politeness words stay: they carry refusals and tone.
+FUNCTION_WORDS = frozenset("""
+a an the and or but nor so yet for of to in on at by with from into onto over under about above below between
+through during before after than then as if because while though although whether that this these those there
+here it its it's is are was were be been being am do does did doing have has had having will would shall should
+can could may might must i me my mine we us our ours you your yours he him his she her hers they them their
+theirs who whom whose which what when where why how all any both each few more most other some such only own
+same just also very too up down out off again further once s t d ll m o re ve y
+""".split())
+# Punctuation that marks formatting or tone (lists, emphasis, headers, code, tables, quotes, questions,
+# exclamations); other punctuation is left out of keyword lists.
+MEANINGFUL_PUNCTUATION = frozenset("-*#`|>!?")
+
+
+def is_keyword_candidate(token: str) -> bool:
+    if token[0].isalnum():
+        return token not in FUNCTION_WORDS
+    return token in MEANINGFUL_PUNCTUATION
+
+
 def contrastive_keywords(feature_side: Sequence[str], other_side: Sequence[str], *, top: int = 8,
                          prior_strength: float = 10.0, min_count: int = 2) -> list[tuple[str, float]]:
     """Tokens over-represented in ``feature_side`` texts versus ``other_side`` texts.
 
-    Log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008): the prior is the pooled
-    token frequency times ``prior_strength``; each token's z-score is its log-odds difference over its
-    approximate standard deviation. Returns (token, z) for the ``top`` tokens with z > 0, highest first."""
-    counts_a = Counter(token for text in feature_side for token in tokenize(text))
-    counts_b = Counter(token for text in other_side for token in tokenize(text))
+    Log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008) over the number of texts
+    each token appears in (not its count, so a longer side does not make every common word distinctive): the
+    prior is the pooled frequency times ``prior_strength``; each token's z-score is its log-odds difference
+    over its approximate standard deviation. Function words and plain punctuation are left out
+    (``is_keyword_candidate``). Returns (token, z) for the ``top`` tokens with z > 0, highest first."""
+    counts_a = Counter(token for text in feature_side for token in set(tokenize(text)) if is_keyword_candidate(token))
+    counts_b = Counter(token for text in other_side for token in set(tokenize(text)) if is_keyword_candidate(token))
     total_a, total_b = sum(counts_a.values()), sum(counts_b.values())
     if total_a == 0:
         return []

@@ -181,7 +181,7 @@ def words(text: str) -> int:
 
 class FeaturesAnalyzer(Analyzer):
     name = "features"
-    version = "1"
+    version = "2"  # 2: dead-latent loss, keywords over texts without function words
     description = ("Sparse preference features: a sparse autoencoder (or PCA) on embedding differences e(A) - e(B); "
                    "per feature its prevalence, length-controlled effect on which side wins, and a description.")
     settings_class = FeaturesSettings

@@ -374,3 +374,15 @@ def test_planted_principles_appear_as_significant_features(sample_run):
                 found.append((j, max(auc, 1 - auc), p_value))
         assert found, f"no significant feature separates the '{name}' pairs"
     assert summary["signal_auc"] > 0.75 and summary["signal_share"] > 0.8
+
+
+def test_keywords_count_texts_not_tokens_and_skip_function_words():
+    """A side that is merely longer does not make 'the' or ',' distinctive; formatting marks and negations stay."""
+    feature_side = [f"The plan: - step one, the first. - step two, the second. I cannot do {i} of the rest."
+                    for i in range(10)]
+    other_side = [f"The plan is simple and the answer is {i}." for i in range(10)]
+    keywords = [token for token, _ in feature_stats.contrastive_keywords(feature_side, other_side)]
+    assert "-" in keywords and "cannot" in keywords and "step" in keywords
+    assert not {"the", ",", ".", "of", "i"} & set(keywords)
+    # Presence, not counts: a token in every text of both sides scores nothing, however often it repeats.
+    assert "plan" not in keywords
