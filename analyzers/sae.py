@@ -13,6 +13,7 @@ Dead latents (AuxK, Gao et al. 2024): a latent that has not been kept for any of
 training rows is dead. While some are, the loss adds ``aux_coefficient`` x the normalized error of
 reconstructing the main reconstruction's residual from each row's ``aux_k`` largest dead pre-activations
 (residual held fixed), which gives dead latents a gradient toward what the live ones miss.
+
 torch is imported inside the functions (heavy import).
 """
 from __future__ import annotations
