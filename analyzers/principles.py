@@ -28,6 +28,10 @@ ROLE_TRAIN, ROLE_HELDOUT, ROLE_NOT_SAMPLED, ROLE_TIE = "train", "heldout", "not_
 GENERATION_INSTRUCTION_TOKENS = 120
 
 
+# LLMSettings fields that change how a run goes (speed, where it runs, the key's variable), not what it computes.
+LLM_RUNTIME_SETTINGS = ("batch_size", "concurrency", "device", "api_key_env", "max_retries")
+
+
 @dataclass(frozen=True)
 class LLMSettings:
     """Settings every LLM-annotation analyzer shares: which model, how many pairs, how answers are combined."""
@@ -152,7 +156,7 @@ class PrinciplesAnalyzer(Analyzer):
     settings_class = PrinciplesSettings
     primary_metric = "reconstruction_agreement"
     default_batch_size = 512
-    runtime_settings = ("batch_size", "concurrency", "device", "api_key_env", "max_retries")
+    runtime_settings = LLM_RUNTIME_SETTINGS
     summary_descriptions = {
         "primary_metric": "The summary value this analyzer leads with.",
         "reconstruction_agreement": "Held-out pairs the constitution-following LLM judge labels like the data, over all "

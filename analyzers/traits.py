@@ -18,7 +18,8 @@ import pandas as pd
 from analyzers import annotator_metrics as am
 from analyzers import icai
 from analyzers.base import Analyzer, Column, RunContext
-from analyzers.principles import LLMSettings, make_backend, mean_pair_tokens, pair_texts, sample_pairs
+from analyzers.principles import (LLM_RUNTIME_SETTINGS, LLMSettings, make_backend, mean_pair_tokens, pair_texts,
+                                 sample_pairs)
 from workbench.errors import AnalyzerError
 
 # name: what the trait's principle says after "Select the response that". Written for this project.
@@ -98,7 +99,7 @@ class TraitsAnalyzer(Analyzer):
     settings_class = TraitsSettings
     primary_metric = "top_trait_strength"
     default_batch_size = 512
-    runtime_settings = ("batch_size", "concurrency", "device", "api_key_env", "max_retries")
+    runtime_settings = LLM_RUNTIME_SETTINGS
     summary_descriptions = {
         "primary_metric": "The summary value this analyzer leads with.",
         "top_trait": "The trait with the highest strength (it best explains the labels).",
