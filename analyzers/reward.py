@@ -17,7 +17,7 @@ from analyzers.base import Analyzer, Column, RunContext
 from analyzers.margins import BUCKETS, clean_number, decided_mask, margin_buckets
 from analyzers.model_settings import MODEL_RUNTIME_SETTINGS
 from workbench.errors import AnalyzerError
-from workbench.lm_scoring import prompt_messages_list, sigmoid, token_budget_batches
+from workbench.lm_scoring import padded_batch, prompt_messages_list, sigmoid, token_budget_batches
 from workbench.models import load_reward_model
 
 
@@ -77,12 +77,7 @@ def score_rewards(loaded, sequences: list[list[int]], token_budget: int, context
     for batch in token_budget_batches([(0, [len(s)]) for s in sequences], token_budget):
         if context is not None:
             context.check_cancelled()
-        width = max(len(sequences[i]) for i in batch)
-        ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-        mask = torch.zeros((len(batch), width), dtype=torch.long)
-        for row, index in enumerate(batch):
-            ids[row, :len(sequences[index])] = torch.tensor(sequences[index])
-            mask[row, :len(sequences[index])] = 1
+        ids, mask = padded_batch([sequences[i] for i in batch], pad_id)
         last = mask.sum(dim=1) - 1
         with torch.inference_mode():
             if head is not None:  # decoder reward models: read the head at the last real token ourselves

@@ -349,21 +349,32 @@ def final_hidden_states(model, input_ids, attention_mask, position_ids):
                 use_cache=False).last_hidden_state
 
 
+def padded_batch(token_lists: Sequence[Sequence[int]], pad_id: int, *, left: bool = False, width: int | None = None):
+    """Token lists as one (rows, width) id tensor and its 0/1 attention mask, padded on the left or the right to
+    ``width`` (default: the longest list)."""
+    import torch
+
+    width = max((len(tokens) for tokens in token_lists), default=0) if width is None else width
+    ids = torch.full((len(token_lists), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(token_lists), width), dtype=torch.long)
+    for row, tokens in enumerate(token_lists):
+        if tokens:
+            start = width - len(tokens) if left else 0
+            ids[row, start:start + len(tokens)] = torch.tensor(list(tokens))
+            mask[row, start:start + len(tokens)] = 1
+    return ids, mask
+
+
 def _forward(loaded, seqs: list[EncodedSequence], options: ScoringOptions, want_vectors: bool, slots: list[int],
              outputs: tuple) -> None:
     import torch
 
     model, device = loaded.model, loaded.device
     pad_id = _pad_id(loaded.tokenizer)
-    width = max(len(s.input_ids) for s in seqs)
-    ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(seqs), width), dtype=torch.long)
-    offsets = []
-    for row, seq in enumerate(seqs):
-        offset = width - len(seq.input_ids) if options.padding_side == "left" else 0
-        ids[row, offset:offset + len(seq.input_ids)] = torch.tensor(seq.input_ids)
-        mask[row, offset:offset + len(seq.input_ids)] = 1
-        offsets.append(offset)
+    left = options.padding_side == "left"
+    ids, mask = padded_batch([s.input_ids for s in seqs], pad_id, left=left)
+    width = ids.shape[1]
+    offsets = [width - len(s.input_ids) if left else 0 for s in seqs]
     positions = (mask.cumsum(dim=1) - 1).clamp(min=0)
     # Row/position of every state that predicts a response token, flattened over the batch.
     rows, states, targets = [], [], []
@@ -415,14 +426,9 @@ def _forward_shared(loaded, units: list[PromptGroup], want_vectors: bool,
         for rows in length_sorted_batches([len(prompt) - shared for prompt in prompts], token_budget):
             if check_cancelled is not None:
                 check_cancelled()
-            own = max(len(prompts[row]) for row in rows) - shared
-            ids = torch.full((len(rows), own), pad_id, dtype=torch.long)
-            mask = torch.zeros((len(rows), shared + own), dtype=torch.long)
-            mask[:, :shared] = 1
-            for i, row in enumerate(rows):
-                rest = prompts[row][shared:]
-                ids[i, own - len(rest):] = torch.tensor(rest)
-                mask[i, shared + own - len(rest):] = 1
+            ids, own_mask = padded_batch([prompts[row][shared:] for row in rows], pad_id, left=True)
+            own = ids.shape[1]
+            mask = torch.cat([torch.ones((len(rows), shared), dtype=torch.long), own_mask], dim=1)
             positions = (mask.cumsum(dim=1) - 1).clamp(min=0)[:, shared:]
             cache = _cache_of([(k.expand(len(rows), -1, -1, -1), v.expand(len(rows), -1, -1, -1)) for k, v in prefix],
                               model.config) if prefix else None
@@ -453,12 +459,8 @@ def _forward_shared(loaded, units: list[PromptGroup], want_vectors: bool,
             on_device = unit_of_row.to(device)
             crop = int(first_column[unit_of_row].min())
             response_width = max(1, max(len(response) for _, _, response in rows))
-            response_ids = torch.full((len(rows), response_width), pad_id, dtype=torch.long)
-            response_mask = torch.zeros((len(rows), response_width), dtype=torch.long)
-            for row, (_, _, response) in enumerate(rows):
-                if response:
-                    response_ids[row, :len(response)] = torch.tensor(response)
-                    response_mask[row, :len(response)] = 1
+            response_ids, response_mask = padded_batch([response for _, _, response in rows], pad_id,
+                                                       width=response_width)
             cache = _cache_of([(k[on_device, :, crop:], v[on_device, :, crop:]) for k, v in zip(keys, values)],
                               model.config)
             attention = torch.cat([store_mask[unit_of_row, crop:], response_mask], dim=1)
